@@ -1,0 +1,66 @@
+# -*- coding: utf-8 -*-
+# Copyright: actiongate.agents contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment:
+    # Mirrors WAIT_SPEC in plugins/module_utils/_vendor.py.
+    DOCUMENTATION = r"""
+options:
+  wait:
+    description:
+      - Poll until every action is terminal (or failures exceed O(allowed_failures), or
+        O(wait_timeout) passes) instead of reading the status once.
+      - In check mode the status is read once and never waited on.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - Seconds to wait in all, for all actions together (one deadline).
+      - On timeout the task fails and reports the last state and target counts of every action.
+    type: float
+    default: 1800
+  wait_interval:
+    description:
+      - Seconds before the second poll. Later delays grow by half each time, with jitter, up to
+        O(wait_max_interval). The last poll lands on the deadline.
+    type: float
+    default: 5
+  wait_max_interval:
+    description:
+      - The longest delay between two polls, in seconds.
+    type: float
+    default: 60
+  wait_not_found_timeout:
+    description:
+      - While waiting, how many seconds an action id may be missing from the vendor's answer
+        (a just-created action not yet listed) before the task fails naming it.
+    type: float
+    default: 30
+  allowed_failures:
+    description:
+      - How many failed targets (agents, endpoints, sensors, nodes) an action may have and still
+        count as succeeded. A whole number such as V(3), or a percentage of the targets such as V(5%).
+      - While waiting, the wait stops early, and fails, as soon as failures exceed this.
+    type: str
+    default: "0"
+  fail_on_failure:
+    description:
+      - When waiting, fail the task if an action ends unsuccessfully or failures exceed
+        O(allowed_failures). When V(false), return the result with C(succeeded=false) instead.
+      - A timeout always fails.
+    type: bool
+    default: true
+  progress_interval:
+    description:
+      - While waiting, print a progress line (each action's state and target counts) at least
+        every this many seconds, so a long wait shows in the play output that AWX streams.
+      - The status modules run on the controller (through an action plugin of the same name) so
+        they can print while they wait, in one task run. V(0) prints nothing.
+    type: float
+    default: 60
+"""

@@ -1,0 +1,66 @@
+# -*- coding: utf-8 -*-
+# Copyright: actiongate.agents contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# PRIVATE: this file is not a public API of the collection and may change without notice.
+"""The one error hierarchy. Nothing below the module and lookup shells exits or calls fail_json."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ActionGateError(Exception):
+    """Base of every error the collection raises on purpose; ``str()`` is the user message."""
+
+    def __init__(self, message, details=None):
+        super(ActionGateError, self).__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+class ConfigError(ActionGateError):
+    """Options that cannot work together, or a value the vendor would refuse."""
+
+
+class TransportError(ActionGateError):
+    """No usable HTTP answer: connection refused or reset, TLS failure, timeout."""
+
+
+class ApiError(ActionGateError):
+    """The vendor answered with an error status or a body that is not what it documents."""
+
+    def __init__(self, message, status=None, body=None, details=None, retry_after=None):
+        super(ApiError, self).__init__(message, details)
+        self.status = status
+        self.body = body
+        # Seconds from the answer's Retry-After header, if it had one (a write call that is not
+        # retried can still tell the user when to try again).
+        self.retry_after = retry_after
+
+
+class AuthError(ApiError):
+    """Credentials refused (401/403, a login page, an expired session or token)."""
+
+
+class ActionNotFound(ActionGateError):
+    """The vendor does not know (or no longer lists) these action ids."""
+
+    def __init__(self, message, action_ids):
+        super(ActionNotFound, self).__init__(message, {"missing": list(action_ids)})
+        self.action_ids = list(action_ids)
+
+
+class ActionFailed(ActionGateError):
+    """Waiting ended because actions failed, or failures exceeded ``allowed_failures``."""
+
+    def __init__(self, message, result):
+        super(ActionFailed, self).__init__(message)
+        self.result = result
+
+
+class ActionTimeout(ActionGateError):
+    """``wait_timeout`` passed before every action was terminal; carries the last statuses."""
+
+    def __init__(self, message, result):
+        super(ActionTimeout, self).__init__(message)
+        self.result = result

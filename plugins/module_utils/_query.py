@@ -1,0 +1,105 @@
+# -*- coding: utf-8 -*-
+# Copyright: actiongate.agents contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# PRIVATE: this file is not a public API of the collection and may change without notice.
+"""Read or wait on actions and judge the outcome: the part the module and lookup shells share.
+
+``options`` is anything with ``get(name)`` (module params, or the lookup's option reader).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionFailed, ActionTimeout
+from ansible_collections.actiongate.agents.plugins.module_utils._status import FailurePolicy
+from ansible_collections.actiongate.agents.plugins.module_utils._waiter import wait
+
+MAX_ERRORS_IN_MESSAGE = 3
+
+
+class ActionQuery:
+    """One module or lookup run against one vendor: one client, one login, one deadline."""
+
+    def __init__(self, vendor_cls, options, check_mode=False, clock=time.monotonic, sleep=time.sleep,
+                 on_poll=None):
+        self.options = options
+        self.policy = FailurePolicy(options.get("allowed_failures"))
+        self.vendor = vendor_cls(options)
+        self.check_mode = check_mode
+        self.clock, self.sleep, self.on_poll = clock, sleep, on_poll
+
+    @property
+    def waiting(self):
+        return bool(self.options.get("wait")) and not self.check_mode
+
+    def action_ids(self):
+        return [str(i).strip() for i in self.options.get("action_ids") or [] if str(i).strip()]
+
+    def run(self, action_ids=None):
+        """The module result. Raises ActionFailed or ActionTimeout (carrying the result)."""
+        ids = self.action_ids() if action_ids is None else action_ids
+        if not ids:
+            actions = [self.policy.apply(s) for s in self.vendor.list_actions()]
+            return self.result(actions)
+        if not self.waiting:
+            return self.result(self.vendor.statuses(ids, self.policy))
+        outcome = self.wait_for(ids)
+        result = self.result(outcome.statuses, outcome)
+        self.judge(outcome, result)
+        return result
+
+    def wait_for(self, ids):
+        timeout = float(self.options.get("wait_timeout"))
+        self.vendor.client.deadline = self.clock() + timeout
+        return wait(
+            lambda: self.vendor.statuses(ids, self.policy),
+            timeout=timeout,
+            interval=float(self.options.get("wait_interval")),
+            max_interval=max(float(self.options.get("wait_max_interval")), float(self.options.get("wait_interval"))),
+            stop_early=lambda statuses: any(self.policy.exceeded(s) for s in statuses),
+            not_found_grace=float(self.options.get("wait_not_found_timeout") or 0),
+            clock=self.clock, sleep=self.sleep, on_poll=self.on_poll)
+
+    def result(self, statuses, outcome=None):
+        result = {
+            "actions": [s.as_dict() for s in statuses],
+            "terminal": all(s.terminal for s in statuses),
+            "succeeded": bool(statuses) and all(s.succeeded for s in statuses),
+        }
+        result.update(self.vendor.result_extras())
+        if outcome is not None:
+            result.update(polls=outcome.polls, elapsed=round(outcome.elapsed, 3), history=outcome.history)
+        return result
+
+    def judge(self, outcome, result):
+        """Turn an unhappy wait into ActionTimeout or ActionFailed, with every action's last state."""
+        label = self.vendor.LABEL
+        states = "; ".join(s.summary() for s in outcome.statuses)
+        if outcome.reason == "timeout":
+            raise ActionTimeout("Timed out after %ss waiting for %s (wait_timeout=%s). Last state: %s" % (
+                int(round(outcome.elapsed)), _noun(label, self.vendor.NOUN, outcome.statuses),
+                self.options.get("wait_timeout"), states), result)
+        if result["succeeded"] or not self.options.get("fail_on_failure", True):
+            return
+        bad = [s for s in outcome.statuses if not s.succeeded]
+        if outcome.reason == "stopped_early":
+            why = "failures exceed allowed_failures=%s, stopped waiting early" % self.policy.text
+        else:
+            why = "finished unsuccessfully (allowed_failures=%s)" % self.policy.text
+        raise ActionFailed("%s %s: %s.%s" % (
+            _noun(label, self.vendor.NOUN, bad), why, "; ".join(s.summary() for s in bad), _errors_text(bad)), result)
+
+
+def _noun(label, noun, statuses):
+    ids = ", ".join(s.action_id for s in statuses)
+    return "%s %s%s %s" % (label, noun, "s" if len(statuses) != 1 else "", ids)
+
+
+def _errors_text(statuses):
+    errors = [e for s in statuses for e in s.errors][:MAX_ERRORS_IN_MESSAGE]
+    if not errors:
+        return ""
+    return " Errors: " + "; ".join("%s: %s" % (e.get("target"), e.get("message")) for e in errors)

@@ -1,0 +1,121 @@
+# -*- coding: utf-8 -*-
+# Copyright: actiongate.agents contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# PRIVATE: this file is not a public API of the collection and may change without notice.
+"""The normalised action status (DESIGN §3) and the ``allowed_failures`` policy."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import ConfigError
+
+PENDING, RUNNING, SUCCEEDED, PARTIAL = "pending", "running", "succeeded", "partial"
+FAILED, CANCELLED, EXPIRED, UNKNOWN = "failed", "cancelled", "expired", "unknown"
+STATES = (PENDING, RUNNING, SUCCEEDED, PARTIAL, FAILED, CANCELLED, EXPIRED, UNKNOWN)
+TERMINAL_STATES = frozenset((SUCCEEDED, PARTIAL, FAILED, CANCELLED, EXPIRED))
+
+
+class ActionStatus:
+    """One action, whatever the vendor. ``as_dict()`` is what modules and lookups return.
+
+    ``succeeded`` is decided by ``apply_policy`` once ``allowed_failures`` is known:
+    a partial (or per-target failed) action succeeds when its failed targets are within it.
+    """
+
+    def __init__(self, action_id, vendor, state, vendor_status, targets=None, errors=None,
+                 started_at=None, finished_at=None, raw=None, extra=None):
+        if state not in STATES:
+            raise ValueError("unknown normalised state %r" % (state,))
+        self.action_id = str(action_id)
+        self.vendor = vendor
+        self.state = state
+        self.vendor_status = vendor_status
+        self.targets = targets_dict(**(targets or {}))
+        self.errors = list(errors or [])
+        self.started_at = started_at
+        self.finished_at = finished_at
+        self.raw = raw if raw is not None else {}
+        self.extra = dict(extra or {})
+        self.succeeded = state == SUCCEEDED
+
+    @property
+    def terminal(self):
+        return self.state in TERMINAL_STATES
+
+    def as_dict(self):
+        result = {
+            "action_id": self.action_id,
+            "vendor": self.vendor,
+            "state": self.state,
+            "terminal": self.terminal,
+            "succeeded": self.succeeded,
+            "vendor_status": self.vendor_status,
+            "targets": dict(self.targets),
+            "errors": list(self.errors),
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "raw": self.raw,
+        }
+        result.update(self.extra)
+        return result
+
+    def summary(self):
+        """One line for messages: ``a1: running (IN_PROGRESS), 12/40 succeeded, 1 failed, 27 pending``."""
+        targets = self.targets
+        return "%s: %s (%s), %d/%d succeeded, %d failed, %d pending" % (
+            self.action_id, self.state, self.vendor_status, targets["succeeded"], targets["total"],
+            targets["failed"], targets["pending"])
+
+
+def targets_dict(total=0, succeeded=0, failed=0, pending=None):
+    """Target counts; ``pending`` defaults to whatever is neither succeeded nor failed."""
+    total, succeeded, failed = int(total or 0), int(succeeded or 0), int(failed or 0)
+    if pending is None:
+        pending = max(total - succeeded - failed, 0)
+    return {"total": total, "succeeded": succeeded, "failed": failed, "pending": int(pending)}
+
+
+def error_entry(target, message, time=None):
+    return {"target": None if target is None else str(target), "message": message, "time": time}
+
+
+class FailurePolicy:
+    """``allowed_failures``: a count of failed targets (``3``) or a percentage (``"5%"``)."""
+
+    _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
+
+    def __init__(self, allowed):
+        self.text = "0" if allowed in (None, "") else str(allowed).strip()
+        match = self._PERCENT.match(self.text)
+        if match:
+            self.percent, self.count = float(match.group(1)), None
+        elif self.text.isdigit():
+            self.percent, self.count = None, int(self.text)
+        else:
+            raise ConfigError("allowed_failures must be a whole number of targets (such as 3) or a "
+                              "percentage (such as '5%%'), not %r" % (allowed,))
+        if self.percent is not None and self.percent > 100:
+            raise ConfigError("allowed_failures cannot exceed 100%%, got %r" % (allowed,))
+
+    def limit(self, total):
+        if self.count is not None:
+            return self.count
+        return int(total * self.percent / 100.0)
+
+    def exceeded(self, status):
+        """True once failed targets are more than allowed (the wait can stop early)."""
+        return status.targets["failed"] > self.limit(status.targets["total"])
+
+    def apply(self, status):
+        """Decide ``succeeded`` for a terminal status: partial and per-target failures count
+        as success only within the allowance; cancelled and expired never do."""
+        if status.state == SUCCEEDED:
+            status.succeeded = not self.exceeded(status)
+        elif status.state in (PARTIAL, FAILED) and status.targets["total"] > 0 and status.targets["pending"] == 0:
+            status.succeeded = status.targets["succeeded"] > 0 and not self.exceeded(status)
+        else:
+            status.succeeded = False
+        return status

@@ -1,0 +1,135 @@
+# -*- coding: utf-8 -*-
+# Copyright: actiongate.agents contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# PRIVATE: this file is not a public API of the collection and may change without notice.
+"""What every vendor class shares: its client, its secrets, and the found/missing bookkeeping.
+
+A vendor subclass declares ``NAME``, ``LABEL``, ``OPTIONS`` (its argspec piece, 1:1 with its
+doc fragment), ``SECRET_OPTIONS``, and implements ``fetch(ids) -> {id: ActionStatus}`` and
+``list_actions()``. It does no sleeping and imports nothing from Ansible.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionNotFound, AuthError, ConfigError
+from ansible_collections.actiongate.agents.plugins.module_utils._http import ApiClient
+
+# Options every vendor module takes (doc fragment ``connection``).
+CONNECTION_SPEC = {
+    "validate_certs": {"type": "bool", "default": True},
+    "ca_path": {"type": "path"},
+    "client_cert": {"type": "path"},
+    "client_key": {"type": "path", "no_log": False},
+    "request_timeout": {"type": "float", "default": 30.0},
+}
+
+# Options of every status module that can wait (doc fragment ``wait``).
+WAIT_SPEC = {
+    "wait": {"type": "bool", "default": False},
+    "wait_timeout": {"type": "float", "default": 1800.0},
+    "wait_interval": {"type": "float", "default": 5.0},
+    "wait_max_interval": {"type": "float", "default": 60.0},
+    "wait_not_found_timeout": {"type": "float", "default": 30.0},
+    "allowed_failures": {"type": "str", "default": "0"},
+    "fail_on_failure": {"type": "bool", "default": True},
+    # Read by the action plugins and lookups, which run on the controller and can print while
+    # waiting; a module cannot (plugin_utils/_action.py).
+    "progress_interval": {"type": "float", "default": 60.0},
+}
+
+
+class Vendor:
+    """Base of the five vendor classes."""
+
+    NAME = None
+    LABEL = None
+    OPTIONS = {}
+    SECRET_OPTIONS = ()
+    URL_OPTION = "url"
+    # What an id is called in messages ("action", "batch", "job", "backup").
+    NOUN = "action"
+    # Extra AnsibleModule arguments (required_together, required_one_of, ...).
+    MODULE_KWARGS = {}
+
+    def __init__(self, options, client=None):
+        self.options = options
+        self.client = client or self.make_client(options)
+
+    @classmethod
+    def make_client(cls, options, **overrides):
+        url = options.get(cls.URL_OPTION)
+        if not url:
+            raise ConfigError("%s needs %s (the API base URL)." % (cls.LABEL, cls.URL_OPTION))
+        settings = {
+            "validate_certs": options.get("validate_certs") is not False,
+            "ca_path": options.get("ca_path"),
+            "client_cert": options.get("client_cert"),
+            "client_key": options.get("client_key"),
+            "timeout": options.get("request_timeout") or 30.0,
+            "secrets": cls.secrets(options),
+            "auth_hint": cls.auth_hint,
+        }
+        settings.update(overrides)
+        return ApiClient(url, cls.LABEL, **settings)
+
+    @classmethod
+    def secrets(cls, options):
+        return [options.get(name) for name in cls.SECRET_OPTIONS if options.get(name)]
+
+    @staticmethod
+    def auth_hint(status, body):
+        """A sentence telling the user what to check on 401/403 (vendors override)."""
+        if status == 401:
+            return "Check the credentials."
+        return "The credentials lack a privilege this call needs."
+
+    def fetch(self, action_ids):
+        """``{action_id: ActionStatus}`` for the ids the vendor knows; missing ids are absent."""
+        raise NotImplementedError
+
+    def list_actions(self):
+        """Recent or current actions, normalised, when no ids are asked for."""
+        raise NotImplementedError
+
+    def get(self, path, params=None):
+        """GET JSON with the vendor's login: log in when needed, and once more on a 401 when the
+        credentials allow a fresh login (a token or session that expired during a long wait)."""
+        fresh = self.ensure_login()
+        try:
+            return self.client.get_json(path, params=params)
+        except AuthError as error:
+            if error.status != 401 or fresh or not self.can_login():
+                raise
+        self.login()
+        return self.client.get_json(path, params=params)
+
+    def ensure_login(self):
+        """Log in if this run has not yet; True when it just did. Vendors with a login override it."""
+        return False
+
+    def can_login(self):
+        """Whether the options hold credentials for a fresh login (not just a fixed token)."""
+        return False
+
+    def login(self):
+        raise NotImplementedError
+
+    def result_extras(self):
+        """Vendor-specific keys added to the module result (events, pagination, ...)."""
+        return {}
+
+    def statuses(self, action_ids, policy):
+        """Statuses in the order asked, the policy applied; ActionNotFound names missing ids."""
+        found = self.fetch(action_ids)
+        missing = [i for i in action_ids if i not in found]
+        if missing:
+            raise ActionNotFound(self.not_found_message(missing), missing)
+        return [policy.apply(found[i]) for i in action_ids]
+
+    def not_found_message(self, missing):
+        return "%s has no %s with id %s. %s" % (
+            self.LABEL, self.NOUN, ", ".join(repr(i) for i in missing), self.NOT_FOUND_HINT)
+
+    NOT_FOUND_HINT = "Check the id (and that the credentials can see it)."

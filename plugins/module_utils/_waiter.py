@@ -1,0 +1,89 @@
+# -*- coding: utf-8 -*-
+# Copyright: actiongate.agents contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# PRIVATE: this file is not a public API of the collection and may change without notice.
+"""The one polling loop (DESIGN §4). Pure: clock and sleep are injected, no I/O of its own.
+
+One monotonic deadline; delays start at ``interval`` and grow to ``max_interval`` with
+jitter; the last poll lands at the deadline, not after it. Stops early when ``stop_early``
+says failures already exceed what is allowed. Not-yet-visible actions are tolerated for
+``not_found_grace`` seconds.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import random
+import time
+
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionNotFound
+
+
+class WaitOutcome:
+    """The last statuses plus how the wait went. ``reason`` is done, stopped_early or timeout."""
+
+    def __init__(self, statuses, polls, elapsed, history, reason):
+        self.statuses = statuses
+        self.polls = polls
+        self.elapsed = elapsed
+        self.history = history
+        self.reason = reason
+
+
+def wait(fetch, timeout, interval, max_interval, stop_early=None, not_found_grace=0.0,
+         clock=time.monotonic, sleep=time.sleep, jitter=random.uniform, on_poll=None):
+    """Poll ``fetch()`` (a list of ActionStatus) until all are terminal, failures exceed the
+    allowance (``stop_early(statuses)``), or ``timeout`` seconds pass. Never raises on timeout:
+    the outcome says why it ended and carries the last statuses."""
+    start = clock()
+    deadline = start + timeout
+    history, last_states, polls, delay = [], {}, 0, float(interval)
+    statuses = None
+    while True:
+        polls += 1
+        try:
+            statuses = fetch()
+        except ActionNotFound:
+            if clock() - start >= not_found_grace or clock() >= deadline:
+                raise
+        else:
+            _record(history, last_states, statuses, clock() - start)
+            if on_poll is not None:
+                on_poll(statuses, polls, clock() - start)
+            reason = _finished(statuses, stop_early)
+            if reason:
+                return WaitOutcome(statuses, polls, clock() - start, history, reason)
+        remaining = deadline - clock()
+        if remaining <= 0:
+            if statuses is None:  # only ever not-found: let the caller say which ids
+                statuses = fetch()
+            return WaitOutcome(statuses, polls, clock() - start, history, "timeout")
+        sleep(_next_sleep(delay, remaining, interval, jitter))
+        delay = min(delay * 1.5, float(max_interval))
+
+
+def _finished(statuses, stop_early):
+    if all(s.terminal for s in statuses):
+        return "done"
+    if stop_early is not None and stop_early(statuses):
+        return "stopped_early"
+    return None
+
+
+def _next_sleep(delay, remaining, interval, jitter):
+    """Jitter within the top fifth of the delay; snap to the deadline when close to it."""
+    step = delay - jitter(0, delay * 0.2) if delay > interval else delay
+    if remaining - step < min(interval, remaining) * 0.5:
+        return remaining  # the last poll lands at the deadline
+    return min(step, remaining)
+
+
+def _record(history, last_states, statuses, elapsed):
+    for status in statuses:
+        key = (status.state, status.vendor_status, status.targets["succeeded"], status.targets["failed"])
+        if last_states.get(status.action_id) != key:
+            last_states[status.action_id] = key
+            history.append({"action_id": status.action_id, "state": status.state,
+                            "vendor_status": status.vendor_status, "targets": dict(status.targets),
+                            "elapsed": round(elapsed, 3)})

@@ -1,0 +1,104 @@
+# -*- coding: utf-8 -*-
+# Copyright: actiongate.agents contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# PRIVATE: this file is not a public API of the collection and may change without notice.
+"""The one action plugin base: a status module's work, run in-process on the controller.
+
+A module cannot print while it runs, and AWX streams only the play output, so a 30-minute wait
+inside a module is 30 silent minutes. The action plugin of the same name runs the module's
+ActionQuery itself (one task run, one client, one wait), printing a progress line through
+Display at least every ``progress_interval`` seconds. It validates with the module's own
+argument spec (the validator behind ActionBase.validate_argument_spec), so defaults, environment fallbacks (read from the controller's environment,
+where AWX injects credentials, plus the task's ``environment``), ``no_log`` masking, check
+mode and failures are those of the module.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import contextlib
+import os
+
+from ansible.module_utils.basic import missing_required_lib
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
+from ansible.module_utils.common.parameters import remove_values
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionGateError
+from ansible_collections.actiongate.agents.plugins.module_utils._http import HAS_REQUESTS
+from ansible_collections.actiongate.agents.plugins.module_utils._query import ActionQuery
+from ansible_collections.actiongate.agents.plugins.module_utils._runner import argument_spec, failure
+from ansible_collections.actiongate.agents.plugins.module_utils._vendor import CONNECTION_SPEC, WAIT_SPEC
+from ansible_collections.actiongate.agents.plugins.plugin_utils._lookup import _native
+from ansible_collections.actiongate.agents.plugins.plugin_utils._progress import Progress
+
+
+@contextlib.contextmanager
+def environment(overrides):
+    """The task's ``environment`` on top of the controller's, while fallbacks are read."""
+    saved = dict(os.environ)
+    os.environ.update(dict((str(k), str(v)) for k, v in overrides.items()))
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+class ActionStatusAction(ActionBase):
+    """Subclasses set ``VENDOR`` (the vendor class the module of the same name runs)."""
+
+    VENDOR = None
+    _supports_check_mode = True
+    _supports_async = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionStatusAction, self).run(tmp, task_vars)
+        del tmp
+        vendor = self.VENDOR
+        task_environment = {}
+        self._compute_environment_string(task_environment)
+        # ActionBase.validate_argument_spec raises on bad input with a message naming this plugin's
+        # Python path; the validator it wraps lets the result name the module, as AnsibleModule does.
+        validator = ArgumentSpecValidator(argument_spec(CONNECTION_SPEC, WAIT_SPEC, vendor.OPTIONS),
+                                          **vendor.MODULE_KWARGS)
+        with environment(task_environment):
+            validation = validator.validate(dict(self._task.args))
+        params = _native(validation.validated_parameters)
+        if validation.error_messages:
+            outcome = {"failed": True, "msg": self.invalid(validation)}
+        else:
+            outcome = self.outcome(params, (task_vars or {}).get("inventory_hostname"))
+        outcome["invocation"] = {"module_args": params}
+        result.update(masked(outcome, validation._no_log_values))
+        return result
+
+    def invalid(self, validation):
+        message = validation.errors.msg
+        if isinstance(validation.errors[0], UnsupportedError):
+            message = "Unsupported parameters for (%s) module: %s" % (self._task.resolved_action, message)
+        return message
+
+    def outcome(self, params, host):
+        """What the module would return: its result, or ``failed`` with its message."""
+        if not HAS_REQUESTS:
+            return {"failed": True, "msg": missing_required_lib("requests")}
+        vendor = self.VENDOR
+        label = "%s%s" % ("[%s] " % host if host else "", vendor.LABEL)
+        progress = Progress(label, params.get("progress_interval"))
+        try:
+            query = ActionQuery(vendor, params, check_mode=self._task.check_mode, on_poll=progress.on_poll,
+                                sleep=progress.sleep)
+            return dict(query.run(), changed=False)
+        except ActionGateError as error:
+            return dict(failure(error, vendor.secrets(params)), failed=True)
+
+
+def masked(result, no_log_values):
+    """``no_log`` values masked as AnsibleModule masks them (booleans and None kept)."""
+    preserved = dict((k, v) for k, v in result.items() if v is None or isinstance(v, bool))
+    result = remove_values(result, no_log_values)
+    result.update(preserved)
+    return result

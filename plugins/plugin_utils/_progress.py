@@ -1,0 +1,56 @@
+# -*- coding: utf-8 -*-
+# Copyright: actiongate.agents contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# PRIVATE: this file is not a public API of the collection and may change without notice.
+"""Progress lines for waits that run on the controller (action plugins and lookups).
+
+They go through Display, so they appear in the play output that AWX streams, in order with the
+task events, even from a worker process.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from ansible.utils.display import Display
+
+display = Display()
+
+
+class Progress:
+    """Prints each action's state and counts at the first poll and then at least every
+    ``interval`` seconds: on a poll when one is due, else from inside the wait's sleep."""
+
+    def __init__(self, label, interval, say=display.display, clock=time.monotonic, sleep=time.sleep):
+        self.label, self.interval = label, float(interval or 0)
+        self.say, self.clock, self._sleep = say, clock, sleep
+        self.start = clock()
+        self.printed = None
+        self.statuses, self.polls = None, 0
+
+    def on_poll(self, statuses, polls, elapsed):
+        self.statuses, self.polls = statuses, polls
+        if self.interval > 0 and (self.printed is None or self.clock() - self.printed >= self.interval):
+            self.report()
+
+    def sleep(self, seconds):
+        """The waiter's sleep, cut where a progress line falls due."""
+        end = self.clock() + seconds
+        while True:
+            remaining = end - self.clock()
+            if remaining <= 0:
+                return
+            due = None if self.printed is None or self.interval <= 0 else self.printed + self.interval - self.clock()
+            if due is None or due >= remaining:
+                self._sleep(remaining)
+                return
+            self._sleep(max(due, 0.0))
+            self.report()
+
+    def report(self):
+        self.printed = self.clock()
+        self.say("%s: waiting %ds, %d poll%s: %s" % (
+            self.label, int(self.printed - self.start), self.polls, "" if self.polls == 1 else "s",
+            "; ".join(s.summary() for s in self.statuses)))
