@@ -1,0 +1,1 @@
+"""A vendor simulator for actiongate.agents (see README.md in this folder)."""

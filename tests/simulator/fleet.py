@@ -1,0 +1,360 @@
+"""Elastic Fleet (Kibana) agent actions.
+
+Status is computed the way Kibana's ``action_status.ts`` does (research §1a):
+CANCELLED, then FAILED (any error once every agent acked), then COMPLETE, then the
+initial status (EXPIRED for non-UPGRADE actions past ``expiration``, ROLLOUT_PASSED for
+upgrades past ``start_time + rollout_duration_seconds``, else IN_PROGRESS).
+Listing is Kibana's: newest first, a 0-based ``page`` slice of ``perPage`` with no total,
+``latest`` as a window in milliseconds, ``date`` as a one-day window.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import threading
+import uuid
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from .core import iso, parse_iso
+
+NAME = "fleet"
+blueprint = Blueprint("fleet", __name__)
+
+UPGRADE_COOLDOWN = 600  # AGENT_UPGRADE_COOLDOWN_IN_MIN = 10 (is_agent_upgradeable.ts)
+ONE_DAY = 86400
+
+
+class State:
+    """Agents, action documents and result documents, as Fleet keeps them."""
+
+    def __init__(self, sim: Any) -> None:
+        self.sim = sim
+        self.lock = threading.RLock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.api_keys = {"c2ltLWtleTpzZWNyZXQ="}  # base64("sim-key:secret")
+            self.users = {"elastic": "changeme"}
+            self.agents: dict[str, dict[str, Any]] = {}
+            self.actions: list[dict[str, Any]] = []
+            self.ack_seconds = 2.0
+            self.omit_created_counter = False
+            self._seq = itertools.count(1)
+            for index in range(1, 21):
+                self.add_agent({"id": "agent-%02d" % index})
+
+    def add_agent(self, spec: dict[str, Any]) -> dict[str, Any]:
+        agent = {
+            "id": spec["id"],
+            "hostname": spec.get("hostname", "host-" + spec["id"]),
+            "version": spec.get("version", "8.14.0"),
+            "fails": spec.get("fails"),  # error message when this agent fails an action
+            "offline": bool(spec.get("offline", False)),  # never acknowledges
+            "ack_delay": spec.get("ack_delay"),
+            "last_upgrade": None,
+            "enrolled": True,
+        }
+        self.agents[agent["id"]] = agent
+        return agent
+
+    def now(self) -> float:
+        return self.sim.clock.now()
+
+    def create_action(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """An action document plus a plan saying when each agent acks and how."""
+        now = self.now()
+        agent_ids = list(spec.get("agents") or [])
+        pace = float(spec.get("ack_seconds", self.ack_seconds))
+        fail = dict(spec.get("fail") or {})
+        offline = set(spec.get("offline") or [])
+        plan = []
+        for position, agent_id in enumerate(agent_ids, start=1):
+            agent = self.agents.get(agent_id) or {}
+            if agent.get("offline") or agent_id in offline:
+                continue
+            delay = agent.get("ack_delay") if agent.get("ack_delay") is not None else pace * position
+            error = fail.get(agent_id) or (agent.get("fails") if spec.get("type") == "UPGRADE" else None)
+            plan.append({"agent_id": agent_id, "at": now + float(delay), "error": error,
+                         "hostname": agent.get("hostname", "host-" + agent_id)})
+        action = {
+            "id": spec.get("id") or str(uuid.uuid4()),
+            "type": spec.get("type", "UPGRADE"),
+            "agents": agent_ids,
+            "total": spec.get("total", len(agent_ids)),
+            "created": now - float(spec.get("age", 0)) + next(self._seq) * 1e-6,
+            "expiration": now + float(spec["expire_seconds"]) if "expire_seconds" in spec else now + 30 * ONE_DAY,
+            "start_time": parse_iso(spec["start_time"]) if spec.get("start_time") else None,
+            "rollout": spec.get("rollout_duration_seconds"),
+            "version": spec.get("version"),
+            "space": spec.get("space", "default"),
+            "plan": plan,
+            "cancelled_at": None,
+        }
+        with self.lock:
+            self.actions.append(action)
+        return action
+
+    def find(self, action_id: str) -> dict[str, Any] | None:
+        return next((a for a in self.actions if a["id"] == action_id), None)
+
+    def status(self, action: dict[str, Any], error_size: int) -> dict[str, Any]:
+        """One ``items[]`` entry, computed as action_status.ts does."""
+        now = self.now()
+        results = [p for p in action["plan"] if p["at"] <= now]
+        errors = [p for p in results if p["error"]]
+        actioned = action["total"]
+        acks = min(len(results), actioned)
+        complete = acks >= actioned
+        start = action["start_time"] or action["created"]
+        if action["type"] != "UPGRADE" and action["expiration"] < now:
+            status = "EXPIRED"
+        elif action["type"] == "UPGRADE" and action["rollout"] and now > start + float(action["rollout"]):
+            status = "ROLLOUT_PASSED"
+        else:
+            status = "IN_PROGRESS"
+        if action["cancelled_at"] is not None:
+            status = "CANCELLED"
+        elif errors and complete:
+            status = "FAILED"
+        elif complete:
+            status = "COMPLETE"
+        item: dict[str, Any] = {
+            "actionId": action["id"],
+            "nbAgentsActionCreated": len(action["agents"]),
+            "nbAgentsAck": acks - len(errors),
+            "nbAgentsFailed": len(errors),
+            "nbAgentsActioned": actioned,
+            "status": status,
+            "type": action["type"],
+            "expiration": iso(action["expiration"]),
+            "creationTime": iso(action["created"]),
+            "hasRolloutPeriod": bool(action["rollout"]),
+            "is_automatic": False,
+        }
+        if self.omit_created_counter:
+            del item["nbAgentsActionCreated"]  # the vendor's own example omits it
+        if action["version"]:
+            item["version"] = action["version"]
+        if action["start_time"]:
+            item["startTime"] = iso(action["start_time"])
+        if complete and results:
+            item["completionTime"] = iso(max(p["at"] for p in results))
+        if action["cancelled_at"] is not None:
+            item["cancellationTime"] = iso(action["cancelled_at"])
+        newest = sorted(errors, key=lambda p: p["at"], reverse=True)[:error_size]
+        item["latestErrors"] = [{"agentId": p["agent_id"], "error": p["error"], "timestamp": iso(p["at"]),
+                                 "hostname": p["hostname"]} for p in newest]
+        return item
+
+
+def state() -> State:
+    return current_app.config["SIM"].vendor(NAME)
+
+
+def boom(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """Kibana's error envelope (Boom)."""
+    names = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+             429: "Too Many Requests"}
+    response = jsonify(statusCode=status, error=names.get(status, "Error"), message=message)
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def check_auth() -> Response | None:
+    header = request.headers.get("Authorization", "")
+    fleet = state()
+    if header.startswith("ApiKey ") and header[7:] in fleet.api_keys:
+        return None
+    if header.startswith("Basic "):
+        try:
+            user, _sep, password = base64.b64decode(header[6:]).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            user, password = "", None
+        if fleet.users.get(user) == password:
+            return None
+    return boom(401, "[security_exception]: unable to authenticate with provided credentials",
+                {"WWW-Authenticate": 'ApiKey, Basic realm="security" charset="UTF-8"'})
+
+
+def check_xsrf() -> Response | None:
+    if request.method == "POST" and "kbn-xsrf" not in request.headers:
+        return boom(400, "Request must contain a kbn-xsrf header.")
+    return None
+
+
+@blueprint.before_request
+def guard() -> Response | None:
+    return check_auth() or check_xsrf()
+
+
+def _int_arg(name: str, default: int) -> int:
+    value = request.args.get(name)
+    return default if value in (None, "") else int(value)
+
+
+def _space(space_id: str | None) -> str:
+    return space_id or "default"
+
+
+@blueprint.get("/api/fleet/agents/action_status")
+@blueprint.get("/s/<space_id>/api/fleet/agents/action_status")
+def action_status(space_id: str | None = None) -> Response:
+    fleet = state()
+    try:
+        page, per_page = _int_arg("page", 0), _int_arg("perPage", 20)
+        error_size, latest = _int_arg("errorSize", 5), request.args.get("latest")
+    except ValueError:
+        return boom(400, "[request query]: expected value of type [number]")
+    if per_page > 10000:
+        return boom(400, "[request query.perPage]: Value must be equal to or lower than [10000].")
+    now = fleet.now()
+    with fleet.lock:
+        actions = [a for a in fleet.actions if a["space"] == _space(space_id) and a["type"] != "CANCEL"]
+        if latest:
+            actions = [a for a in actions if a["created"] >= now - int(latest) / 1000.0]
+        if request.args.get("date"):
+            start = parse_iso(request.args["date"])
+            actions = [a for a in actions if start <= a["created"] <= start + ONE_DAY]
+        actions.sort(key=lambda a: a["created"], reverse=True)
+        window = actions[page * per_page:(page + 1) * per_page]
+        return jsonify(items=[fleet.status(a, error_size) for a in window])
+
+
+def _resolve_agents(selector: Any) -> list[str]:
+    fleet = state()
+    if isinstance(selector, list):
+        return [str(a) for a in selector]
+    # A KQL string: the simulator understands `*`, `agent.id:<id>` and `local_metadata.host.hostname:<h>`.
+    text = str(selector).strip()
+    if text in ("*", ""):
+        return sorted(fleet.agents)
+    field, _sep, value = text.partition(":")
+    value = value.strip().strip('"')
+    if field.strip() == "agent.id":
+        return [value] if value in fleet.agents else []
+    return sorted(a["id"] for a in fleet.agents.values() if a["hostname"] == value)
+
+
+def _bulk(action_type: str, space_id: str | None, extra: dict[str, Any]) -> Response:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or "agents" not in body:
+        return boom(400, "[request body.agents]: expected at least one of [array, string]")
+    spec = {"type": action_type, "agents": _resolve_agents(body["agents"]), "space": _space(space_id), **extra}
+    action = state().create_action(spec)
+    return jsonify(actionId=action["id"])
+
+
+def _upgrade_fields(body: dict[str, Any]) -> dict[str, Any]:
+    fields = {"version": body.get("version"), "rollout_duration_seconds": body.get("rollout_duration_seconds"),
+              "start_time": body.get("start_time")}
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+@blueprint.post("/api/fleet/agents/bulk_upgrade")
+@blueprint.post("/s/<space_id>/api/fleet/agents/bulk_upgrade")
+def bulk_upgrade(space_id: str | None = None) -> Response:
+    body = request.get_json(silent=True) or {}
+    if not body.get("version"):
+        return boom(400, "[request body.version]: expected value of type [string] but got [undefined]")
+    rollout = body.get("rollout_duration_seconds")
+    if rollout is not None and int(rollout) < 600:
+        return boom(400, "[request body.rollout_duration_seconds]: Value must be equal to or greater than [600].")
+    fleet = state()
+    now = fleet.now()
+    if not body.get("force") and not body.get("skipRateLimitCheck"):
+        for agent_id in _resolve_agents(body.get("agents", [])):
+            last = (fleet.agents.get(agent_id) or {}).get("last_upgrade")
+            if last is not None and now - last < UPGRADE_COOLDOWN:
+                wait = int(UPGRADE_COOLDOWN - (now - last)) + 1
+                return boom(429, "agent %s was upgraded less than 10 minutes ago. Please wait %dm%02ds before "
+                            "trying again to ensure the upgrade will not be rolled back." % (agent_id, wait // 60, wait % 60),
+                            {"Retry-After": str(wait)})
+    response = _bulk("UPGRADE", space_id, _upgrade_fields(body))
+    for agent_id in _resolve_agents(body.get("agents", [])):
+        if agent_id in fleet.agents:
+            fleet.agents[agent_id]["last_upgrade"] = now
+    return response
+
+
+@blueprint.post("/api/fleet/agents/bulk_unenroll")
+@blueprint.post("/s/<space_id>/api/fleet/agents/bulk_unenroll")
+def bulk_unenroll(space_id: str | None = None) -> Response:
+    body = request.get_json(silent=True) or {}
+    return _bulk("FORCE_UNENROLL" if body.get("force") else "UNENROLL", space_id, {})
+
+
+@blueprint.post("/api/fleet/agents/actions/<action_id>/cancel")
+@blueprint.post("/s/<space_id>/api/fleet/agents/actions/<action_id>/cancel")
+def cancel(action_id: str, space_id: str | None = None) -> Response:
+    fleet = state()
+    with fleet.lock:
+        target = fleet.find(action_id)
+        if target is None or target["space"] != _space(space_id):
+            return boom(404, "Action not found")
+        target["cancelled_at"] = fleet.now()
+        cancel_action = fleet.create_action({"type": "CANCEL", "agents": target["agents"], "space": target["space"]})
+    return jsonify(item={"id": cancel_action["id"], "type": "CANCEL", "data": {"target_id": action_id},
+                         "agents": target["agents"], "created_at": iso(cancel_action["created"])})
+
+
+# ---- control API ---------------------------------------------------------------------------------
+
+control = Blueprint("fleet_control", __name__, url_prefix="/_sim/fleet")
+
+
+@control.post("/actions")
+def control_create() -> Response:
+    """Create an action directly: type, agents (ids) or count, ack_seconds, fail {agent: error},
+    offline [agents], expire_seconds, rollout_duration_seconds, start_time, space, age, total."""
+    spec = request.get_json(force=True)
+    fleet = state()
+    if "count" in spec and "agents" not in spec:
+        spec["agents"] = ["%s-%03d" % (spec.get("prefix", "agent"), i) for i in range(1, int(spec["count"]) + 1)]
+    if "fail_count" in spec:
+        spec["fail"] = {a: spec.get("fail_message", "upgrade failed: download error")
+                        for a in spec["agents"][-int(spec["fail_count"]):]}
+    action = fleet.create_action(spec)
+    return jsonify(actionId=action["id"])
+
+
+@control.post("/agents")
+def control_agents() -> Response:
+    """Add or update agents: [{id, hostname, fails, offline, ack_delay}]."""
+    fleet = state()
+    with fleet.lock:
+        for spec in request.get_json(force=True):
+            fleet.add_agent(spec)
+    return jsonify(ok=True)
+
+
+@control.post("/config")
+def control_config() -> Response:
+    """ack_seconds (pace), api_keys, users, omit_created_counter."""
+    body = request.get_json(force=True)
+    fleet = state()
+    with fleet.lock:
+        if "ack_seconds" in body:
+            fleet.ack_seconds = float(body["ack_seconds"])
+        if "api_keys" in body:
+            fleet.api_keys = set(body["api_keys"])
+        if "users" in body:
+            fleet.users = dict(body["users"])
+        if "omit_created_counter" in body:
+            fleet.omit_created_counter = bool(body["omit_created_counter"])
+    return jsonify(ok=True)
+
+
+@control.get("/actions/<action_id>")
+def control_show(action_id: str) -> Response:
+    fleet = state()
+    action = fleet.find(action_id)
+    if action is None:
+        return boom(404, "no such action")
+    plan = action["plan"]
+    return jsonify(status=fleet.status(action, 10), terminal_at=max((p["at"] for p in plan), default=None))

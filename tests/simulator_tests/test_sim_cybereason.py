@@ -1,0 +1,219 @@
+"""The Cybereason part of the simulator: session login, allActions, batch actions, abort, control."""
+
+from __future__ import annotations
+
+import requests
+
+from tests.simulator.cybereason import DEFAULT_PASSWORD, DEFAULT_USER, STATS_KEYS
+
+ACTIONS = "/rest/sensors/allActions"
+
+
+def login(base: str, *, user: str = DEFAULT_USER, password: str = DEFAULT_PASSWORD,
+          verify: object = True) -> tuple[requests.Session, requests.Response]:
+    session = requests.Session()
+    session.verify = verify
+    # verify per request too: REQUESTS_CA_BUNDLE in the environment beats Session.verify (requests #3829)
+    response = session.post(base + "/login.html", data={"username": user, "password": password},
+                            verify=verify, timeout=10)
+    return session, response
+
+
+def batches(session: requests.Session, base: str) -> dict[int, dict]:
+    response = session.get(base + ACTIONS, headers={"Content-Type": "application/json"},
+                           allow_redirects=False, verify=session.verify, timeout=10)
+    assert response.status_code == 200, response.text
+    return {item["batchId"]: item for item in response.json()}
+
+
+def advance(simulator, seconds: float) -> None:
+    simulator.control("POST", "/clock", {"advance": seconds})
+
+
+def create(simulator, **spec: object) -> int:
+    return simulator.control("POST", "/cybereason/batches", spec)["batchId"]
+
+
+def test_login_sets_session_cookie_and_redirects_home(simulator):
+    session, response = login(simulator.http_url)
+    assert response.status_code == 200
+    assert response.history[0].status_code == 302
+    assert "error" not in response.url
+    assert "<app-login>" not in response.text
+    assert session.cookies.get("JSESSIONID")
+    assert isinstance(batches(session, simulator.http_url), dict)
+
+
+def test_login_form_is_required(simulator):
+    response = requests.post(simulator.http_url + "/login.html",
+                             json={"username": DEFAULT_USER, "password": DEFAULT_PASSWORD}, timeout=10)
+    assert "error" in response.url
+
+
+def test_failed_login_is_200_html_with_an_unauthenticated_cookie(simulator):
+    session, response = login(simulator.http_url, password="wrong")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert "error" in response.url and "<app-login>" in response.text
+    # The cookie exists but opens nothing: success cannot be judged by the cookie alone.
+    assert session.cookies.get("JSESSIONID")
+    denied = session.get(simulator.http_url + ACTIONS, allow_redirects=False, timeout=10)
+    assert denied.status_code == 302
+    assert simulator.control("GET", "/cybereason/sessions")["failed_logins"] == 1
+
+
+def test_failed_login_page_mode(simulator):
+    simulator.control("POST", "/cybereason/config", {"login_failure": "page", "failed_login_sets_cookie": False})
+    session, response = login(simulator.http_url, password="wrong")
+    assert response.status_code == 200 and not response.history
+    assert "<app-login>" in response.text
+    assert not session.cookies.get("JSESSIONID")
+
+
+def test_no_session_redirects_to_login_or_serves_html(simulator):
+    response = requests.get(simulator.http_url + ACTIONS, allow_redirects=False, timeout=10)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/login.html")
+    simulator.control("POST", "/cybereason/config", {"unauthenticated": "html"})
+    response = requests.get(simulator.http_url + ACTIONS, timeout=10)
+    assert response.status_code == 200 and "<app-login>" in response.text
+
+
+def test_sessions_expire_by_lifetime_and_on_demand(simulator):
+    simulator.control("POST", "/cybereason/config", {"session_lifetime": 60})
+    session = login(simulator.http_url)[0]
+    batches(session, simulator.http_url)
+    advance(simulator, 61)
+    assert session.get(simulator.http_url + ACTIONS, allow_redirects=False, timeout=10).status_code == 302
+    session = login(simulator.http_url)[0]
+    assert simulator.control("POST", "/cybereason/sessions/expire")["expired"] >= 1
+    assert session.get(simulator.http_url + ACTIONS, allow_redirects=False, timeout=10).status_code == 302
+    assert simulator.control("GET", "/cybereason/sessions") == {"active": 0, "logins": 2, "failed_logins": 0}
+
+
+def test_logout_ends_the_session(simulator):
+    session = login(simulator.http_url)[0]
+    session.get(simulator.http_url + "/logout", timeout=10)
+    assert session.get(simulator.http_url + ACTIONS, allow_redirects=False, timeout=10).status_code == 302
+
+
+def test_secure_cookie_over_https(simulator):
+    session, response = login(simulator.https_url, verify=simulator.ca_path)
+    cookie = next(c for c in session.cookies if c.name == "JSESSIONID")
+    assert cookie.secure
+    assert isinstance(batches(session, simulator.https_url), dict)
+
+
+def test_batch_progresses_to_final_state_with_full_stats(simulator):
+    batch_id = create(simulator, actionType="Upgrade", count=4, sensor_seconds=10, batchId=-2012506538)
+    session = login(simulator.http_url)[0]
+    first = batches(session, simulator.http_url)[-2012506538]
+    assert list(first["globalStats"]["stats"]) == list(STATS_KEYS)
+    assert first["finalState"] is False and first["totalNumberOfProbes"] == 4
+    assert first["globalStats"]["stats"]["Pending"] == 4
+    advance(simulator, 15)
+    middle = batches(session, simulator.http_url)[batch_id]["globalStats"]["stats"]
+    assert middle["Succeeded"] == 1 and middle["Pending"] + middle["SendingMsi"] + middle["Started"] == 3
+    advance(simulator, 30)
+    done = batches(session, simulator.http_url)[batch_id]
+    assert done["finalState"] is True and done["globalStats"]["stats"]["Succeeded"] == 4
+    assert done["aborterUser"] is None and done["abortTime"] == 0 and done["abortTimeout"] is False
+
+
+def test_outcome_mix_and_retention(simulator):
+    simulator.control("POST", "/cybereason/config", {"mix": {"Succeeded": 3, "Failed": 1}, "retention_seconds": 100})
+    batch_id = create(simulator, count=8, duration=8)
+    session = login(simulator.http_url)[0]
+    advance(simulator, 10)
+    stats = batches(session, simulator.http_url)[batch_id]["globalStats"]["stats"]
+    assert (stats["Succeeded"], stats["Failed"]) == (6, 2)
+    advance(simulator, 100)  # finished at 8 s, listed until 108 s
+    assert batch_id not in batches(session, simulator.http_url)
+    assert simulator.control("GET", "/cybereason/batches/%d" % batch_id)["listed"] is False
+
+
+def test_stuck_and_unknown_outcomes(simulator):
+    batch_id = create(simulator, count=3, duration=3, outcomes={"Succeeded": 1, "Disconnected": 1, "BrandNewKey": 1})
+    session = login(simulator.http_url)[0]
+    advance(simulator, 3600)
+    item = batches(session, simulator.http_url)[batch_id]
+    assert item["finalState"] is False
+    assert item["globalStats"]["stats"]["Disconnected"] == 1
+    assert item["globalStats"]["stats"]["BrandNewKey"] == 1
+
+
+def test_upgrade_returns_batch_and_unknown_sensors_give_204(simulator):
+    session = login(simulator.http_url)[0]
+    url = simulator.http_url + "/rest/sensors/action/upgrade"
+    response = session.post(url, json={"filters": [{"fieldName": "pylumId", "operator": "ContainsIgnoreCase",
+                                                    "values": ["host-01_", "HOST-02_"]}]}, timeout=10)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["actionType"] == "Upgrade" and body["totalNumberOfProbes"] == 2
+    assert body["initiatorUser"] == DEFAULT_USER
+    assert body["batchId"] in batches(session, simulator.http_url)
+    empty = session.post(url, json={"sensorsIds": ["no-such-sensor"]}, timeout=10)
+    assert empty.status_code == 204 and empty.content == b""
+    assert session.post(url, data="x", timeout=10).status_code == 400
+
+
+def test_restart_and_scheduler_scan(simulator):
+    session = login(simulator.http_url)[0]
+    sensor = "5e7788000000000000000000:PYLUMCLIENT_SIM_HOST-03_08002700AA03"
+    restart = session.post(simulator.http_url + "/rest/sensors/action/restart", json={"sensorsIds": [sensor]}, timeout=10)
+    scan = session.post(simulator.http_url + "/rest/sensors/action/schedulerScan",
+                        json={"sensorsIds": [sensor], "argument": "FULL"}, timeout=10)
+    assert restart.json()["actionType"] == "Restart"
+    assert scan.json()["actionType"] == "SchedulerScan" and scan.json()["actionArguments"] == ["FULL"]
+
+
+def test_sensor_with_fixed_outcome(simulator):
+    simulator.control("POST", "/cybereason/sensors", [{"pylumId": "PYLUMCLIENT_SIM_HOST-05_08002700AA05",
+                                                       "outcome": "MsiFileCorrupted"}])
+    session = login(simulator.http_url)[0]
+    body = session.post(simulator.http_url + "/rest/sensors/action/upgrade",
+                        json={"sensorsIds": ["PYLUMCLIENT_SIM_HOST-05_08002700AA05"]}, timeout=10).json()
+    advance(simulator, 60)
+    item = batches(session, simulator.http_url)[body["batchId"]]
+    assert item["finalState"] and item["globalStats"]["stats"]["MsiFileCorrupted"] == 1
+
+
+def test_abort_stops_unsent_sensors_only(simulator):
+    batch_id = create(simulator, count=3, sensor_seconds=30)
+    session = login(simulator.http_url)[0]
+    advance(simulator, 15)  # sensor 1 in flight, sensors 2 and 3 still pending
+    response = session.get(simulator.http_url + "/rest/sensors/abort/%d" % batch_id, timeout=10)
+    assert response.status_code == 200
+    assert response.json()["aborterUser"] == DEFAULT_USER and response.json()["abortTime"] > 0
+    advance(simulator, 100)
+    item = batches(session, simulator.http_url)[batch_id]
+    assert item["finalState"] is True
+    assert item["globalStats"]["stats"]["Aborted"] == 2 and item["globalStats"]["stats"]["Succeeded"] == 1
+
+
+def test_abort_unknown_batch_is_400(simulator):
+    session = login(simulator.http_url)[0]
+    for bad in ("12345", "not-a-number"):
+        response = session.get(simulator.http_url + "/rest/sensors/abort/" + bad, timeout=10)
+        assert response.status_code == 400 and response.json()["message"] == "UNKNOWN BATCH"
+
+
+def test_abort_by_timeout_control(simulator):
+    batch_id = create(simulator, count=2, outcomes={"Disconnected": 2})
+    result = simulator.control("POST", "/cybereason/batches/%d/abort" % batch_id, {"timeout": True})
+    item = result["item"]
+    assert item["abortTimeout"] is True and item["aborterUser"] is None and item["finalState"] is True
+    assert item["globalStats"]["stats"]["AbortTimeout"] == 2
+
+
+def test_unknown_config_key_rejected(simulator):
+    response = requests.post(simulator.http_url + "/_sim/cybereason/config", json={"nope": 1}, timeout=10)
+    assert response.status_code == 400
+
+
+def test_common_faults_apply(simulator):
+    session = login(simulator.http_url)[0]
+    simulator.fault(path=ACTIONS, status=429, retry_after=3)
+    response = session.get(simulator.http_url + ACTIONS, timeout=10)
+    assert response.status_code == 429 and response.headers["Retry-After"] == "3"
+    assert len(simulator.requests_log(ACTIONS)) == 1
