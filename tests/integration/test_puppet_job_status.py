@@ -1,0 +1,245 @@
+"""Puppet Enterprise orchestrator jobs: module, lookup and ad-hoc runs against the simulator."""
+
+from __future__ import annotations
+
+import json
+
+import requests
+
+from tests.integration.helpers import clock_starts_on_first_poll, run_adhoc, run_playbook
+from tests.simulator.puppet import STATIC_TOKEN, TOKEN_PATH
+
+MODULE = "actiongate.agents.puppet_job_status"
+JOBS = "/orchestrator/v1/jobs"
+FAST = {"new_seconds": 0.1, "ready_seconds": 0.1, "node_seconds": 0.3}
+
+
+def create(simulator, **spec):
+    return simulator.control("POST", "/puppet/jobs", dict(FAST, **spec))["job"]["name"]
+
+
+def status_task(simulator, name="status", ignore_errors=True, **args):
+    params = {"url": simulator.http_url, "token": STATIC_TOKEN, "wait_interval": 0.2, "wait_max_interval": 0.5}
+    params.update(args)
+    return {"name": name, MODULE: params, "register": "out", "ignore_errors": ignore_errors}
+
+
+def login_args(simulator, password="puppetlabs", url=None):
+    url = url or simulator.http_url
+    return {"url": url, "rbac_url": url, "token": None, "username": "deployer", "password": password}
+
+
+def test_wait_until_finished(simulator, tmp_path):
+    job = create(simulator, count=3, concurrency=1)
+    with clock_starts_on_first_poll(simulator, JOBS):
+        run = run_playbook(tmp_path, [status_task(simulator, action_ids=[job], wait=True)])
+    result = run.task("status")
+    assert not result.get("failed"), result
+    assert result["succeeded"] is True and result["polls"] >= 3
+    only = result["actions"][0]
+    assert (only["action_id"], only["state"], only["vendor_status"]) == (job, "succeeded", "finished")
+    assert only["targets"] == {"total": 3, "succeeded": 3, "failed": 0, "pending": 0}
+    assert only["node_states"] == {"finished": 3} and only["command"] == "deploy"
+    assert [h["state"] for h in result["history"]][-1] == "succeeded"
+    assert "running" in [h["state"] for h in result["history"]]
+    assert len(simulator.requests_log(JOBS + "/" + job)) == result["polls"]
+
+
+def test_failed_nodes_become_errors_and_fail_the_task(simulator, tmp_path):
+    job = create(simulator, count=3, fail={"node02.example.com": "Could not retrieve catalog from remote server"})
+    within = create(simulator, count=4, fail_count=1)
+    run = run_playbook(tmp_path, [
+        status_task(simulator, "strict", action_ids=[job], wait=True),
+        status_task(simulator, "tolerant", action_ids=[within], wait=True, allowed_failures="25%")])
+    strict = run.task("strict")
+    assert strict["failed"] is True
+    assert strict["actions"][0]["state"] == "failed"
+    assert strict["actions"][0]["errors"][0]["target"] == "node02.example.com"
+    assert "Could not retrieve catalog" in strict["msg"] and job in strict["msg"]
+    tolerant = run.task("tolerant")
+    assert not tolerant.get("failed"), tolerant.get("msg")
+    assert tolerant["succeeded"] is True and tolerant["actions"][0]["vendor_status"] == "failed"
+    assert tolerant["actions"][0]["targets"] == {"total": 4, "succeeded": 3, "failed": 1, "pending": 0}
+
+
+def test_failures_beyond_allowed_end_the_wait_early(simulator, tmp_path):
+    job = create(simulator, count=4, concurrency=1, node_seconds=1.5, fail={"node01.example.com": "boom"})
+    with clock_starts_on_first_poll(simulator, JOBS):
+        run = run_playbook(tmp_path, [status_task(simulator, action_ids=[job], wait=True, wait_timeout=60)])
+    result = run.task("status")
+    assert result["failed"] is True
+    assert "stopped waiting early" in result["msg"] and "allowed_failures=0" in result["msg"]
+    assert result["elapsed"] < 6  # the job itself needs 6 s; it is still running below
+    assert result["actions"][0]["state"] == "running" and result["actions"][0]["targets"]["failed"] == 1
+
+
+def test_stopped_job_is_cancelled(simulator, tmp_path):
+    job = create(simulator, count=3, concurrency=1, node_seconds=1.0)
+    response = requests.post(simulator.http_url + "/orchestrator/v1/command/stop", json={"job": job},
+                             headers={"X-Authentication": STATIC_TOKEN}, timeout=10)
+    assert response.status_code == 202
+    run = run_playbook(tmp_path, [status_task(simulator, action_ids=[job], wait=True, fail_on_failure=False)])
+    result = run.task("status")
+    assert not result.get("failed"), result.get("msg")
+    only = result["actions"][0]
+    assert (only["state"], only["vendor_status"], only["terminal"], only["succeeded"]) == (
+        "cancelled", "stopped", True, False)
+    assert result["succeeded"] is False
+
+
+def test_deploy_through_the_api_then_gate_on_its_url(simulator, tmp_path):
+    simulator.control("POST", "/puppet/config", FAST)
+    started = requests.post(simulator.http_url + "/orchestrator/v1/command/deploy", timeout=10,
+                            headers={"X-Authentication": STATIC_TOKEN},
+                            json={"environment": "production", "scope": {"nodes": ["web1.example.com"]}}).json()
+    run = run_playbook(tmp_path, [status_task(simulator, action_ids=[started["job"]["id"]], wait=True)])
+    result = run.task("status")
+    assert result["actions"][0]["action_id"] == started["job"]["name"]
+    assert result["succeeded"] is True
+
+
+def test_unknown_and_malformed_job_ids(simulator, tmp_path):
+    run = run_playbook(tmp_path, [status_task(simulator, "unknown", action_ids=["4242"]),
+                                  status_task(simulator, "malformed", action_ids=["job-7"])])
+    unknown = run.task("unknown")
+    assert unknown["failed"] is True and "'4242'" in unknown["msg"] and "unknown-job" in unknown["msg"]
+    malformed = run.task("malformed")
+    assert malformed["failed"] is True and "such as 81" in malformed["msg"]
+    assert len(simulator.requests_log(JOBS)) == 1  # the malformed id never reached the server
+
+
+def test_expired_token_is_explained_and_absent_from_vvvv(simulator, tmp_path):
+    token = simulator.control("POST", "/puppet/tokens", {"token": "expiring-token-0123456789"})["token"]
+    simulator.control("POST", "/puppet/tokens/expire", {"token": token})
+    job = create(simulator, count=1)
+    run = run_playbook(tmp_path, [status_task(simulator, action_ids=[job], token=token, ignore_errors=False)],
+                       json_results=False, extra_args=["-vvvv"])
+    assert run.rc != 0
+    assert "HTTP 401" in run.output and "token-expired" in run.output and "one hour" in run.output
+    assert token not in run.output
+
+
+def test_token_echoed_by_server_is_scrubbed(simulator, tmp_path):
+    simulator.control("POST", "/puppet/config", {"echo_token_in_errors": True})
+    secret = "not-a-valid-token-4242"
+    run = run_playbook(tmp_path, [status_task(simulator, action_ids=["1"], token=secret, ignore_errors=False)],
+                       json_results=False, extra_args=["-vvvv"])
+    assert run.rc != 0 and "invalid-token" in run.output
+    assert secret not in run.output
+
+
+def test_password_login_renews_expired_token_during_wait(simulator, tmp_path):
+    password = "renew-pass-5521"
+    simulator.control("POST", "/puppet/config", {"token_lifetime": 1, "users": {"deployer": password}})
+    job = create(simulator, count=4, concurrency=1, node_seconds=0.6)
+    with clock_starts_on_first_poll(simulator, JOBS):
+        run = run_playbook(tmp_path, [status_task(simulator, action_ids=[job], wait=True,
+                                                  **login_args(simulator, password=password))],
+                           json_results=False, extra_args=["-vvvv"])
+    assert run.rc == 0, run.output[-2000:]
+    assert password not in run.output
+    logins = simulator.requests_log(TOKEN_PATH)
+    assert len(logins) >= 2  # the first token expired during the 2.6 s job and was renewed
+    assert all(json.loads(r["body"])["login"] == "deployer" for r in logins)
+
+
+def test_wrong_password_is_clear_and_secret_free(simulator, tmp_path):
+    password = "wrong-password-8812"
+    run = run_playbook(tmp_path, [status_task(simulator, action_ids=["1"], ignore_errors=False,
+                                              **login_args(simulator, password=password))],
+                       json_results=False, extra_args=["-vvvv"])
+    assert run.rc != 0
+    assert "refused the login of user 'deployer'" in run.output
+    assert password not in run.output
+    assert len(simulator.requests_log(TOKEN_PATH)) == 1 and not simulator.requests_log(JOBS)
+
+
+def test_429_and_503_are_retried(simulator, tmp_path):
+    job = create(simulator, count=1)
+    simulator.fault(path=JOBS + "/" + job, status=429, retry_after=1, count=1)
+    simulator.fault(path=JOBS + "/" + job, status=503, count=2)
+    run = run_playbook(tmp_path, [status_task(simulator, action_ids=[job])])
+    assert not run.task("status").get("failed"), run.task("status").get("msg")
+    log = simulator.requests_log(JOBS + "/" + job)
+    assert len(log) == 4 and log[1]["time"] - log[0]["time"] >= 1.0
+
+
+def test_html_where_json_expected(simulator, tmp_path):
+    simulator.fault(path=JOBS, kind="html", count=1)
+    result = run_playbook(tmp_path, [status_task(simulator, action_ids=["1"])]).task("status")
+    assert result["failed"] is True and "text/html where JSON was expected" in result["msg"]
+
+
+def test_tls_needs_ca_path(simulator, tmp_path):
+    job = create(simulator, count=1)
+    https = login_args(simulator, url=simulator.https_url)
+    run = run_playbook(tmp_path, [
+        status_task(simulator, "untrusted", action_ids=[job], **https),
+        status_task(simulator, "trusted", action_ids=[job], wait=True, ca_path=simulator.ca_path, **https)])
+    assert "TLS verification failed" in run.task("untrusted")["msg"]
+    trusted = run.task("trusted")
+    assert trusted.get("actions"), trusted.get("msg")
+    assert trusted["actions"][0]["state"] == "succeeded"
+    assert all(r["scheme"] == "https" for r in simulator.requests_log("/"))
+
+
+def test_list_recent_jobs_and_check_mode(simulator, tmp_path):
+    first = create(simulator, count=1, new_seconds=0, ready_seconds=0, node_seconds=0)
+    simulator.control("POST", "/clock", {"advance": 10})
+    second = create(simulator, count=2, node_seconds=100)
+    run = run_playbook(tmp_path, [status_task(simulator, "list", list_limit=5),
+                                  status_task(simulator, "check", action_ids=[second], wait=True)],
+                       extra_args=["--check"])
+    listed = run.task("list")["actions"]
+    assert [a["action_id"] for a in listed] == [second, first]
+    check = run.task("check")
+    assert not check.get("failed") and check["terminal"] is False and "polls" not in check
+    assert len(simulator.requests_log(JOBS + "/" + second)) == 1
+
+
+def test_module_defaults_group(simulator, tmp_path):
+    job = create(simulator, count=1)
+    run = run_playbook(tmp_path, [{"name": "status", MODULE: {"action_ids": [job], "wait": True,
+                                                              "wait_interval": 0.2}}], play={
+        "module_defaults": {"group/actiongate.agents.puppet": {"url": simulator.http_url, "token": STATIC_TOKEN}}})
+    assert run.task("status")["actions"][0]["state"] == "succeeded"
+
+
+def test_lookup_ids_on_missing_and_env_wait(simulator, tmp_path):
+    done = create(simulator, count=1, new_seconds=0, ready_seconds=0, node_seconds=0)
+    slow = create(simulator, count=1, node_seconds=100)
+    lookup = "query('%s', '%s', '999', '%s', on_missing='%%s')" % (MODULE, done, slow)
+    waited = create(simulator, count=2)
+    run = run_playbook(tmp_path, [
+        {"name": "skip", "ansible.builtin.set_fact": {"found": "{{ %s }}" % (lookup % "skip")}},
+        {"name": "error", "ansible.builtin.set_fact": {"x": "{{ %s }}" % (lookup % "error")}, "ignore_errors": True},
+        {"name": "wait", "ansible.builtin.set_fact": {
+            "waited": "{{ lookup('%s', '%s', wait=true, wait_interval=0.2) }}" % (MODULE, waited)}},
+    ], env={"PUPPET_ORCHESTRATOR_URL": simulator.http_url, "PUPPET_TOKEN": STATIC_TOKEN})
+    found = run.task("skip")["ansible_facts"]["found"]
+    assert [(a["action_id"], a["state"]) for a in found] == [(done, "succeeded"), (slow, "running")]
+    assert run.task("error")["failed"] is True and "'999'" in run.task("error")["msg"]
+    assert run.task("wait")["ansible_facts"]["waited"]["state"] == "succeeded"
+
+
+def test_lookup_wrong_password_secret_free(simulator, tmp_path):
+    password = "lookup-wrong-pass-77"
+    run = run_playbook(tmp_path, [{"name": "bad", "ansible.builtin.debug": {
+        "msg": "{{ lookup('%s', '1', url='%s', rbac_url='%s', username='deployer', password='%s') }}" % (
+            MODULE, simulator.http_url, simulator.http_url, password)}}], json_results=False, extra_args=["-vvvv"])
+    assert run.rc != 0 and "refused the login" in run.output
+    assert password not in run.output and "Traceback" not in run.output
+
+
+def test_adhoc_with_env_credentials_and_secret_free(simulator):
+    job = create(simulator, count=2)
+    env = {"PUPPET_ORCHESTRATOR_URL": simulator.http_url, "PUPPET_RBAC_URL": simulator.http_url,
+           "PUPPET_USERNAME": "deployer", "PUPPET_PASSWORD": "puppetlabs"}
+    run = run_adhoc(MODULE, "action_ids=%s wait=true wait_interval=0.2" % job, env=env)
+    assert run.rc == 0, run.output[-2000:]
+    assert run.adhoc()["actions"][0]["state"] == "succeeded" and run.adhoc()["changed"] is False
+    secret = "adhoc-bad-token-31337"
+    bad = run_adhoc(MODULE, "url=%s token=%s action_ids=%s" % (simulator.http_url, secret, job),
+                    json_results=False, extra_args=["-vvvv"])
+    assert bad.rc != 0 and "HTTP 401" in bad.output
+    assert secret not in bad.output

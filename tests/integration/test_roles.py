@@ -1,0 +1,218 @@
+"""The wait_for_action and fleet_rollout roles against the simulator over real HTTP."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.integration.helpers import clock_starts_on_first_poll, run_playbook
+
+API_KEY = "c2ltLWtleTpzZWNyZXQ="
+PYTHON = {"ansible_python_interpreter": "{{ ansible_playbook_python }}"}
+
+
+def role_play(tmp_path, role, variables, *, env=None, extra_args=None, json_results=True):
+    tasks = [{"name": "role", "ansible.builtin.include_role": {"name": "actiongate.agents.%s" % role}}]
+    return run_playbook(tmp_path, tasks, play={"vars": dict(PYTHON, **variables)}, env=env, extra_args=extra_args,
+                        json_results=json_results)
+
+
+def fact(run, name):
+    """The last value the run set for the fact ``name``."""
+    found = [t["hosts"]["localhost"]["ansible_facts"][name] for play in run.data["plays"] for t in play["tasks"]
+             if name in t["hosts"].get("localhost", {}).get("ansible_facts", {})]
+    assert found, "fact %s never set:\n%s" % (name, run.output[-3000:])
+    return found[-1]
+
+
+def failure(run):
+    failed = [(t["task"]["name"], t["hosts"]["localhost"]) for play in run.data["plays"] for t in play["tasks"]
+              if t["hosts"].get("localhost", {}).get("failed")]
+    assert failed, run.output[-3000:]
+    return failed[-1]
+
+
+def fleet_wait(simulator, **extra):
+    variables = {"wait_for_action_vendor": "fleet", "wait_for_action_interval": 0.2, "wait_for_action_max_interval": 0.5,
+                 "wait_for_action_connection": {"url": simulator.http_url, "api_key": API_KEY}}
+    variables.update(extra)
+    return variables
+
+
+def create(simulator, **spec):
+    return simulator.control("POST", "/fleet/actions", spec)["actionId"]
+
+
+# --- wait_for_action ---------------------------------------------------------------------------
+
+def test_wait_for_action_registers_the_result(simulator, tmp_path):
+    first, second = create(simulator, count=2, ack_seconds=0.3), create(simulator, count=3, ack_seconds=0.2)
+    with clock_starts_on_first_poll(simulator, "/api/fleet/agents/action_status"):
+        run = role_play(tmp_path, "wait_for_action", fleet_wait(simulator, wait_for_action_ids=[first, second]))
+    assert run.rc == 0, run.output[-3000:]
+    result = fact(run, "wait_for_action_result")
+    assert result["succeeded"] is True and result["terminal"] is True and result["vendor"] == "fleet"
+    assert [a["action_id"] for a in result["actions"]] == [first, second]
+    assert result["polls"] >= 2 and result["elapsed"] > 0 and result["history"]
+    assert len(simulator.requests_log("/api/fleet/agents/action_status")) >= result["polls"]
+
+
+def test_wait_for_action_fails_with_one_line_reason(simulator, tmp_path):
+    action = create(simulator, count=4, ack_seconds=0.1, fail_count=2, fail_message="disk full")
+    run = role_play(tmp_path, "wait_for_action", fleet_wait(simulator, wait_for_action_ids=[action],
+                                                            wait_for_action_allowed_failures="1"))
+    assert run.rc != 0
+    name, result = failure(run)
+    assert name.endswith("Fail unless every action succeeded")
+    assert "\n" not in result["msg"] and action in result["msg"] and "allowed_failures=1" in result["msg"]
+    assert "disk full" in result["msg"]
+    assert fact(run, "wait_for_action_result")["actions"][0]["targets"]["failed"] == 2
+
+
+def test_wait_for_action_timeout_and_no_fail(simulator, tmp_path):
+    action = create(simulator, count=2, ack_seconds=0.1, offline=["agent-002"])
+    run = role_play(tmp_path, "wait_for_action", fleet_wait(simulator, wait_for_action_ids=[action],
+                                                            wait_for_action_timeout=1.5, wait_for_action_fail=False))
+    assert run.rc == 0, run.output[-3000:]
+    result = fact(run, "wait_for_action_result")
+    assert result["succeeded"] is False and "Timed out" in result["msg"]
+    assert result["actions"][0]["targets"]["pending"] == 1
+
+
+def test_wait_for_action_credentials_from_environment(simulator, tmp_path):
+    action = create(simulator, count=1, ack_seconds=0.1)
+    variables = fleet_wait(simulator, wait_for_action_ids=[action])
+    del variables["wait_for_action_connection"]
+    run = role_play(tmp_path, "wait_for_action", variables,
+                    env={"FLEET_URL": simulator.http_url, "FLEET_API_KEY": API_KEY})
+    assert run.rc == 0, run.output[-3000:]
+    assert fact(run, "wait_for_action_result")["succeeded"] is True
+
+
+def test_wait_for_action_argument_spec_is_the_validation(simulator, tmp_path):
+    run = role_play(tmp_path, "wait_for_action", {"wait_for_action_vendor": "nagios", "wait_for_action_ids": ["a"],
+                                                  "wait_for_action_connection": {"url": "x", "bogus": 1}})
+    assert run.rc != 0
+    name, result = failure(run)
+    assert "Validating arguments" in name
+    assert "nagios" in result["msg"] and "bogus" in result["msg"]
+    assert simulator.requests_log("/api") == []
+
+
+# --- fleet_rollout -----------------------------------------------------------------------------
+
+def rollout_vars(simulator, **extra):
+    variables = {"fleet_rollout_agents": ["agent-%02d" % i for i in range(1, 16)], "fleet_rollout_batch_size": 5,
+                 "fleet_rollout_version": "8.15.0", "fleet_rollout_interval": 0.2, "fleet_rollout_max_interval": 0.5,
+                 "fleet_rollout_connection": {"url": simulator.http_url, "api_key": API_KEY}}
+    variables.update(extra)
+    return variables
+
+
+def upgrades(simulator):
+    return [json.loads(r["body"]) for r in simulator.requests_log("/api/fleet/agents/bulk_upgrade")]
+
+
+def test_rollout_stops_at_the_breaching_batch_naming_failed_agents(simulator, tmp_path):
+    simulator.control("POST", "/fleet/config", {"ack_seconds": 0.2})
+    simulator.control("POST", "/fleet/agents", [{"id": "agent-07", "fails": "download failed", "ack_delay": 0.1},
+                                                {"id": "agent-09", "fails": "disk full", "ack_delay": 0.1}])
+    run = role_play(tmp_path, "fleet_rollout", rollout_vars(simulator))
+    assert run.rc != 0
+    _name, result = failure(run)
+    assert result["msg"].startswith("Rollout stopped at batch 2 of 3:")
+    assert "Failed agents: agent-07, agent-09." in result["msg"] or "Failed agents: agent-09, agent-07." in result["msg"]
+    assert "Batch 3 was not started." in result["msg"] and "\n" not in result["msg"]
+    summary = fact(run, "fleet_rollout_result")
+    assert summary["succeeded"] is False and summary["stopped_at"] == 2
+    assert [b["status"] for b in summary["batches"]] == ["succeeded", "breached", "not_started"]
+    assert summary["batches"][1]["targets"]["failed"] == 2
+    assert summary["batches"][2]["agents"] == ["agent-11", "agent-12", "agent-13", "agent-14", "agent-15"]
+    assert [u["agents"] for u in upgrades(simulator)] == [["agent-%02d" % i for i in range(1, 6)],
+                                                          ["agent-%02d" % i for i in range(6, 11)]]
+
+
+def test_rollout_within_allowed_failures_finishes_every_batch(simulator, tmp_path):
+    simulator.control("POST", "/fleet/config", {"ack_seconds": 0.1})
+    simulator.control("POST", "/fleet/agents", [{"id": "agent-03", "fails": "boom"}])
+    run = role_play(tmp_path, "fleet_rollout", rollout_vars(simulator, fleet_rollout_allowed_failures="20%",
+                                                            fleet_rollout_agents=["agent-%02d" % i for i in range(1, 11)]))
+    assert run.rc == 0, run.output[-3000:]
+    summary = fact(run, "fleet_rollout_result")
+    assert summary["succeeded"] is True and summary["stopped_at"] is None
+    assert [b["status"] for b in summary["batches"]] == ["succeeded", "succeeded"]
+    assert summary["batches"][0]["state"] == "partial" and summary["batches"][0]["failed_agents"] == ["agent-03"]
+
+
+def test_rollout_of_given_batches_unenroll_with_pause(simulator, tmp_path):
+    simulator.control("POST", "/fleet/config", {"ack_seconds": 0.1})
+    run = role_play(tmp_path, "fleet_rollout", rollout_vars(
+        simulator, fleet_rollout_action="unenroll", fleet_rollout_revoke=True, fleet_rollout_pause_seconds=1,
+        fleet_rollout_batches=[["agent-01"], ["agent-02", "agent-03"]]), json_results=False)
+    assert run.rc == 0, run.output[-3000:]
+    sent = [json.loads(r["body"]) for r in simulator.requests_log("/api/fleet/agents/bulk_unenroll")]
+    assert sent == [{"agents": ["agent-01"], "force": False, "revoke": True},
+                    {"agents": ["agent-02", "agent-03"], "force": False, "revoke": True}]
+    assert "batch 2/2: 2 agents" in run.output and "Pausing for 1 seconds" in run.output
+
+
+def test_rollout_batch_that_cannot_start_breaches_with_cool_down(simulator, tmp_path):
+    simulator.control("POST", "/fleet/config", {"ack_seconds": 0.1})
+    run = role_play(tmp_path, "fleet_rollout", rollout_vars(
+        simulator, fleet_rollout_batches=[["agent-01"], ["agent-01", "agent-02"]], fleet_rollout_fail=False))
+    assert run.rc == 0, run.output[-3000:]
+    summary = fact(run, "fleet_rollout_result")
+    assert summary["stopped_at"] == 2 and summary["batches"][1]["action_id"] is None
+    assert "could not start the upgrade" in summary["msg"] and "can be upgraded again in" in summary["msg"]
+
+
+def test_rollout_timeout_breaches_and_progress_is_printed(simulator, tmp_path):
+    simulator.control("POST", "/fleet/agents", [{"id": "agent-02", "offline": True}])
+    run = role_play(tmp_path, "fleet_rollout", rollout_vars(
+        simulator, fleet_rollout_batches=[["agent-01", "agent-02"]], fleet_rollout_timeout=3,
+        fleet_rollout_progress_interval=0.5), json_results=False)
+    assert run.rc != 0
+    assert "Rollout stopped at batch 1 of 1: Timed out" in run.output
+    assert run.output.count("Elastic Fleet: waiting") >= 3
+
+
+def test_rollout_check_mode_sends_nothing(simulator, tmp_path):
+    run = role_play(tmp_path, "fleet_rollout", rollout_vars(simulator), extra_args=["--check"])
+    assert run.rc == 0, run.output[-3000:]
+    summary = fact(run, "fleet_rollout_result")
+    assert [b["status"] for b in summary["batches"]] == ["succeeded"] * 3
+    assert simulator.requests_log("/api") == []
+
+
+# --- wait_for_action with the other vendors -----------------------------------------------------
+
+def other_vendor(simulator, vendor):
+    """(action id, connection, options) of a quick action that succeeds, per vendor."""
+    if vendor == "cortex_xdr":
+        fast = {"pending_seconds": 0.1, "run_seconds": 0.2, "stagger_seconds": 0.05}
+        action = simulator.control("POST", "/cortex_xdr/actions", dict(fast, count=2))["action_id"]
+        return action, {"url": simulator.http_url, "api_key_id": "1", "api_key": "sim-standard-key"}, {}
+    if vendor == "cybereason":
+        action = simulator.control("POST", "/cybereason/batches", {"count": 2, "sensor_seconds": 0.2})["batchId"]
+        return action, {"url": simulator.http_url, "username": "admin@sim.local", "password": "changeme"}, {}
+    if vendor == "puppet_job":
+        fast = {"new_seconds": 0.1, "ready_seconds": 0.1, "node_seconds": 0.3}
+        action = simulator.control("POST", "/puppet/jobs", dict(fast, count=2))["job"]["name"]
+        return action, {"url": simulator.http_url, "token": "sim-puppet-token"}, {}
+    action = simulator.control("POST", "/rackspace/backups", {"step_seconds": 0.2})["id"]
+    return action, {"url": simulator.http_url, "token": "sim-token", "project_id": "123456"}, {"resource": "backup"}
+
+
+@pytest.mark.parametrize("vendor", ["cortex_xdr", "cybereason", "puppet_job", "rackspace_backup"])
+def test_wait_for_action_other_vendors(simulator, tmp_path, vendor):
+    action, connection, options = other_vendor(simulator, vendor)
+    run = role_play(tmp_path, "wait_for_action", {
+        "wait_for_action_vendor": vendor, "wait_for_action_ids": [str(action)], "wait_for_action_interval": 0.2,
+        "wait_for_action_max_interval": 0.5, "wait_for_action_connection": connection,
+        "wait_for_action_options": options})
+    assert run.rc == 0, run.output[-3000:]
+    result = fact(run, "wait_for_action_result")
+    assert result["succeeded"] is True and result["vendor"] == vendor
+    assert result["actions"][0]["action_id"] == str(action) and result["actions"][0]["state"] == "succeeded"
+    assert result["polls"] >= 1

@@ -1,0 +1,52 @@
+"""playbooks/fleet_rollout.yml through ansible-runner, the engine AWX runs jobs with: a private
+data dir with the project, extra vars and credentials injected as environment variables (as an
+AWX credential type does), events streamed back, against the simulator."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import ansible_runner
+
+from tests.conftest import COLLECTIONS_PATH
+from tests.integration.helpers import BIN
+
+ROOT = Path(__file__).resolve().parents[2]
+API_KEY = "c2ltLWtleTpzZWNyZXQ="
+
+
+def test_fleet_rollout_through_ansible_runner(simulator, tmp_path):
+    simulator.control("POST", "/fleet/config", {"ack_seconds": 0.1})
+    simulator.control("POST", "/fleet/agents", [{"id": "agent-04", "fails": "disk full", "ack_delay": 0.1}])
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(ROOT / "playbooks" / "fleet_rollout.yml", project / "fleet_rollout.yml")
+    (tmp_path / "inventory").mkdir()
+    (tmp_path / "inventory" / "hosts").write_text(
+        "localhost ansible_connection=local ansible_python_interpreter=%s\n" % (BIN / "python"))
+    runner = ansible_runner.run(
+        private_data_dir=str(tmp_path), playbook="fleet_rollout.yml", quiet=True,
+        extravars={"rollout_agents": "agent-01 agent-02 agent-03\nagent-04 agent-05 agent-06\nagent-07",
+                   "rollout_version": "8.15.0", "rollout_batch_size": 3, "rollout_interval": 0.2,
+                   "rollout_progress_interval": 0.2},
+        envvars={"FLEET_URL": simulator.http_url, "FLEET_API_KEY": API_KEY,
+                 "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS_PATH, "ANSIBLE_LOCALHOST_WARNING": "false",
+                 "PATH": "%s:%s" % (BIN, os.environ.get("PATH", ""))})
+    stdout = runner.stdout.read()
+    assert runner.status == "failed" and runner.rc == 2, stdout[-3000:]
+    events = list(runner.events)
+    failed = [e for e in events if e["event"] == "runner_on_failed"]
+    assert len(failed) == 1
+    message = failed[0]["event_data"]["res"]["msg"]
+    assert message.startswith("Rollout stopped at batch 2 of 3") and "Failed agents: agent-04." in message
+    # one task event per wait, and the progress lines streamed in between, as AWX shows them
+    waits = [e for e in events if e["event"] == "runner_on_ok"
+             and e["event_data"].get("task") == "Wait for the Elastic Fleet actions"]
+    assert len(waits) == 2
+    assert any("Elastic Fleet: waiting" in e.get("stdout", "") for e in events if e["event"] == "verbose")
+    assert "batch 1/3: 3 agents" in stdout and "batch 2/3: 3 agents" in stdout
+    assert API_KEY not in stdout
+    bodies = [r["body"] for r in simulator.requests_log("/api/fleet/agents/bulk_upgrade")]
+    assert len(bodies) == 2 and "agent-07" not in "".join(bodies)

@@ -1,0 +1,134 @@
+"""Cybereason parsing, state table and login detection, from recorded allActions payloads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import ConfigError
+from ansible_collections.actiongate.agents.plugins.module_utils._status import FailurePolicy
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cybereason import (
+    STATS_CLASS,
+    Cybereason,
+    batch_key,
+    is_login_answer,
+    login_problem,
+)
+
+FIXTURE = Path(__file__).parents[3] / "fixtures" / "cybereason" / "all_actions.json"
+ITEMS = {i["batchId"]: i for i in json.loads(FIXTURE.read_text())}
+VENDOR_EXAMPLE = -2012506538
+
+
+def cybereason(**options):
+    settings = {"url": "http://127.0.0.1:9", "username": "ops@example.com", "password": "pw-secret"}
+    settings.update(options)
+    return Cybereason(settings)
+
+
+@pytest.mark.parametrize("batch_id, state, terminal, targets", [
+    (VENDOR_EXAMPLE, "succeeded", True, (1, 1, 0, 0)),
+    (101, "succeeded", True, (10, 10, 0, 0)),   # AlreadyUpdated and NewerInstalled are upgrade no-ops
+    (-102, "partial", True, (10, 9, 1, 0)),
+    (103, "failed", True, (3, 0, 3, 0)),        # NotSupported counts as failed
+    (-104, "running", False, (40, 4, 0, 36)),
+    (105, "pending", False, (5, 0, 0, 5)),
+    (-106, "cancelled", True, (3, 1, 0, 0)),
+    (107, "cancelled", True, (2, 0, 0, 0)),     # abortTimeout without an aborterUser
+    (108, "partial", True, (4, 3, 1, 0)),       # Disconnected left at the end did not succeed
+    (-109, "partial", True, (4, 3, 1, 0)),      # an unknown key is never a success
+    (110, "partial", True, (5, 3, 2, 0)),       # sensors the stats do not account for
+    (111, "running", False, (4, 2, 0, 2)),      # an unknown key while running may be a new step
+    (112, "cancelled", True, (2, 2, 0, 0)),     # abort fields make it cancelled
+])
+def test_state_table(batch_id, state, terminal, targets):
+    status = cybereason().parse_item(ITEMS[batch_id])
+    assert (status.state, status.terminal) == (state, terminal)
+    assert tuple(status.targets[k] for k in ("total", "succeeded", "failed", "pending")) == targets
+    assert status.raw is ITEMS[batch_id]
+    assert status.extra["stats"] is ITEMS[batch_id]["globalStats"]["stats"]
+    assert status.action_id == str(batch_id)
+
+
+def test_every_key_of_the_vendor_example_is_classified():
+    assert set(ITEMS[VENDOR_EXAMPLE]["globalStats"]["stats"]) <= set(STATS_CLASS)
+
+
+def test_unknown_key_reported_and_never_succeeds():
+    status = FailurePolicy("100%").apply(cybereason().parse_item(ITEMS[-109]))
+    assert status.extra["unknown_stats"] == {"BrandNewOutcome": 1}
+    assert status.extra["sensors"]["unknown"] == 1
+    assert status.targets["succeeded"] == 3
+    assert any(e["target"] == "BrandNewOutcome" for e in status.errors)
+
+
+@pytest.mark.parametrize("allowed, succeeded", [("0", False), ("1", True), ("5%", False), ("10%", True)])
+def test_partial_against_allowed_failures(allowed, succeeded):
+    status = FailurePolicy(allowed).apply(cybereason().parse_item(ITEMS[-102]))
+    assert status.succeeded is succeeded
+
+
+def test_cancelled_never_succeeds_even_when_all_sensors_did():
+    assert FailurePolicy("100%").apply(cybereason().parse_item(ITEMS[112])).succeeded is False
+
+
+def test_errors_vendor_status_and_times():
+    status = cybereason().parse_item(ITEMS[103])
+    assert status.errors == [
+        {"target": "EndedWithSensorTimeout", "message": "1 sensor", "time": None},
+        {"target": "Failed", "message": "1 sensor", "time": None},
+        {"target": "NotSupported", "message": "1 sensor", "time": None},
+    ]
+    assert status.vendor_status == "final: EndedWithSensorTimeout=1, Failed=1, NotSupported=1"
+    assert status.started_at == "2023-11-14T22:13:20.000Z" and status.finished_at is None
+    aborted = cybereason().parse_item(ITEMS[-106])
+    assert aborted.vendor_status.startswith("final, aborted: ")
+    assert aborted.finished_at == "2023-11-14T22:14:20.000Z"
+    assert aborted.errors[-1] == {"target": "batch", "message": "aborted by ops@example.com",
+                                  "time": "2023-11-14T22:14:20.000Z"}
+    assert cybereason().parse_item(ITEMS[107]).errors[-1]["message"] == "aborted by a sensor timeout"
+
+
+def test_extra_keys():
+    status = cybereason().parse_item(ITEMS[105]).as_dict()
+    assert status["action_type"] == "SchedulerScan"
+    assert status["sensors"] == {"succeeded": 0, "failed": 0, "cancelled": 0, "pending": 5, "unknown": 0}
+    assert status["unknown_stats"] == {}
+
+
+@pytest.mark.parametrize("given, key", [("-2012506538", "-2012506538"), (-5, "-5"), (" 42 ", "42"), ("+7", "7")])
+def test_batch_key_accepts_numbers_and_strings(given, key):
+    assert batch_key(given) == key
+
+
+def test_batch_key_rejects_non_numbers():
+    with pytest.raises(ConfigError, match="whole numbers"):
+        batch_key("abc")
+
+
+def test_credentials_required():
+    with pytest.raises(ConfigError, match="CYBEREASON_PASSWORD"):
+        cybereason(password=None)
+
+
+@pytest.mark.parametrize("url, text, cookie, problem", [
+    ("https://h/", "<app-root></app-root>", "ABC", None),
+    ("https://h/login.html?error", "<app-login></app-login>", "ABC", "login page"),
+    ("https://h/login.html", "<html><app-login></app-login></html>", "ABC", "login page"),
+    ("https://h/password-reset.html", "<html></html>", "ABC", "expired"),
+    ("https://h/", "Two factor authentication", "ABC", "two-factor"),
+    ("https://h/", "<app-root></app-root>", None, "no JSESSIONID"),
+    ("https://error-tenant.cybereason.net/", "<app-root></app-root>", "ABC", None),  # host is not the path
+])
+def test_login_problem(url, text, cookie, problem):
+    found = login_problem(url, text, cookie)
+    assert (found is None) if problem is None else (problem in found)
+
+
+@pytest.mark.parametrize("status, body, expected", [
+    (302, None, True), (302, "<html>", True), (200, "<!DOCTYPE html><app-login>", True),
+    (200, '{"items": [', False), (401, "<html>", False), (None, None, False)])
+def test_is_login_answer(status, body, expected):
+    assert is_login_answer(status, body) is expected

@@ -1,0 +1,310 @@
+"""Rackspace Cloud Backup: state tables from recorded payloads, helpers, and the vendor classes
+against the simulator (token renewal, paging, waits whose events expire between polls)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
+    ActionNotFound, ActionTimeout, AuthError, ConfigError,
+)
+from ansible_collections.actiongate.agents.plugins.module_utils._query import ActionQuery
+from ansible_collections.actiongate.agents.plugins.module_utils._status import FailurePolicy
+from ansible_collections.actiongate.agents.plugins.module_utils._vendor import WAIT_SPEC
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace import (
+    RackspaceBackupAgentEvents, RackspaceBackupStatus, endpoint_base, event_state, identity_credentials,
+    next_marker, parse_access,
+)
+
+FIXTURES = Path(__file__).parents[3] / "fixtures" / "rackspace"
+BACKUPS = json.loads((FIXTURES / "backups.json").read_text())
+RESTORES = json.loads((FIXTURES / "restores.json").read_text())
+AGENT_EVENTS = json.loads((FIXTURES / "agent_events.json").read_text())
+IDENTITY = json.loads((FIXTURES / "identity.json").read_text())
+AGENT = "8f135b4f-7a69-4b8a-947f-5e80d772fd97"
+TOKEN = "t" * 32
+
+
+def options(**values):
+    settings = dict((name, spec.get("default")) for name, spec in WAIT_SPEC.items())
+    settings.update({"url": "http://127.0.0.1:9", "token": TOKEN, "identity_url": None, "resource": "backup",
+                     "completed_with_errors": "partial", "agent_id": AGENT, "limit": 100, "sort_dir": "asc"})
+    settings.update(values)
+    return settings
+
+
+def status_vendor(**values):
+    return RackspaceBackupStatus(options(**values))
+
+
+# ---- state tables ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, state, terminal, targets", [
+    ("completed", "succeeded", True, (1222, 1222, 0, 0)),
+    ("completed_with_errors", "partial", True, (7, 6, 1, 0)),
+    ("failed", "failed", True, (1, 0, 1, 0)),
+    ("failed_without_count", "failed", True, (1, 0, 1, 0)),
+    ("missed", "failed", True, (1, 0, 1, 0)),
+    ("skipped", "failed", True, (1, 0, 1, 0)),
+    ("stopped", "cancelled", True, (0, 0, 0, 0)),
+    ("start_requested", "pending", False, (0, 0, 0, 0)),
+    ("start_scheduled", "pending", False, (0, 0, 0, 0)),
+    ("queued", "pending", False, (0, 0, 0, 0)),
+    ("preparing", "running", False, (0, 0, 0, 0)),
+    ("in_progress", "running", False, (0, 0, 0, 0)),
+    ("stop_requested", "running", False, (0, 0, 0, 0)),
+    ("novel", "unknown", False, (0, 0, 0, 0)),
+])
+def test_backup_state_table(name, state, terminal, targets):
+    record = BACKUPS[name]
+    status = status_vendor().parse(record)
+    assert (status.state, status.terminal, status.vendor_status) == (state, terminal, record["state"])
+    assert tuple(status.targets[k] for k in ("total", "succeeded", "failed", "pending")) == targets
+    assert status.raw is record and status.action_id == record["id"]
+
+
+@pytest.mark.parametrize("name, state", [
+    ("completed", "succeeded"), ("completed_with_errors", "partial"), ("failed", "failed"),
+    ("stopped", "cancelled"), ("start_requested", "pending"), ("in_progress", "running"),
+    ("missed", "unknown"),  # not a restore state in the docs: never read as an outcome
+])
+def test_restore_state_table(name, state):
+    status = status_vendor(resource="restore").parse(RESTORES[name])
+    assert status.state == state and status.extra == {"resource": "restore"}
+
+
+@pytest.mark.parametrize("allowed, option, succeeded", [
+    ("0", "partial", False), ("1", "partial", True), ("20%", "partial", True), ("10%", "partial", False),
+    ("0", "success", True), ("5", "failure", False)])
+def test_completed_with_errors_policy(allowed, option, succeeded):
+    status = status_vendor(completed_with_errors=option).parse(BACKUPS["completed_with_errors"])
+    assert FailurePolicy(allowed).apply(status).succeeded is succeeded
+
+
+@pytest.mark.parametrize("name", ["failed", "missed", "skipped", "stopped", "novel", "in_progress"])
+def test_no_failure_allowance_turns_these_into_success(name):
+    assert FailurePolicy("100%").apply(status_vendor().parse(BACKUPS[name])).succeeded is False
+
+
+def test_errors_carry_count_reason_and_diagnostics():
+    status = status_vendor().parse(BACKUPS["completed_with_errors"])
+    assert status.errors == [{
+        "target": AGENT, "time": "2014-08-05T18:23:50.489715Z", "count": 1, "reason": "unable_to_process_some_files",
+        "diagnostics": "Some files could not be backed up. Partial list follows.",
+        "message": "unable_to_process_some_files: Some files could not be backed up. Partial list follows. (1 errors)"}]
+    assert status.started_at == "2014-08-05T18:22:22.238641Z" and status.finished_at == "2014-08-05T18:23:50.489715Z"
+    restore = status_vendor(resource="restore").parse(RESTORES["failed"])
+    assert restore.errors[0]["target"] == "74124b09-5bd3-4436-b3e4-87ef362e4df5" and restore.errors[0]["count"] == 2
+    assert status_vendor().parse(BACKUPS["completed"]).errors == []
+
+
+def test_record_without_state_is_an_api_error():
+    with pytest.raises(Exception, match="without a backup state"):
+        status_vendor().parse({"id": "x"})
+
+
+# ---- agent events ------------------------------------------------------------------------------
+
+def events_vendor(**values):
+    vendor = RackspaceBackupAgentEvents(options(**values))
+    vendor.remember(AGENT_EVENTS["events"])
+    return vendor
+
+
+@pytest.mark.parametrize("request_id, state, vendor_status", [
+    ("ae7528c8-bcc3-4356-a237-f20fbdd79ee4", "failed", "vault_db_download_failed"),
+    ("a533a845-4279-4838-af13-276114e90234", "succeeded", "logfile_completed"),
+    ("4a0d123c-43ac-4556-a232-6c3a8c00d4ce", "unknown", "configuration_changed"),
+    ("expired-before-first-read", "unknown", "no_events"),
+])
+def test_request_state_from_latest_event(request_id, state, vendor_status):
+    vendor = events_vendor()
+    status = vendor.request_status(request_id, vendor.by_request.get(request_id, []))
+    assert (status.state, status.vendor_status) == (state, vendor_status)
+    assert FailurePolicy("100%").apply(status).succeeded is (state == "succeeded")
+
+
+def test_request_status_details():
+    vendor = events_vendor()
+    download = vendor.request_status("ae7528c8-bcc3-4356-a237-f20fbdd79ee4", vendor.by_request["ae7528c8-bcc3-4356-a237-f20fbdd79ee4"])
+    assert [e["event"] for e in download.extra["events"]] == [
+        "vault_db_download_in_progress", "vault_db_download_completed", "vault_db_download_failed"]
+    assert download.started_at == "2014-10-09T12:26:22.233501Z" and download.finished_at == "2014-10-09T12:26:24.233501Z"
+    assert download.errors[0]["message"].startswith("vault_db_download_failed")
+    missing = vendor.request_status("gone", [])
+    assert "about a minute" in missing.errors[0]["message"] and "'gone'" in missing.errors[0]["message"]
+    assert vendor.marker == "5650135596"
+
+
+@pytest.mark.parametrize("name, state", [
+    ("vault_db_download_in_progress", "running"), ("logfile_upload", "running"), ("logfile_started", "running"),
+    ("logfile_completed", "succeeded"), ("vault_db_download_failed", "failed"), ("agent_heartbeat", "unknown"),
+    ("backup_completed_maybe", "unknown")])
+def test_event_state_table(name, state):
+    assert event_state(name) == state
+
+
+def test_event_types_filter_and_dedup():
+    vendor = events_vendor(event_types=["vault_db_*"])
+    vendor.remember(AGENT_EVENTS["events"])  # read twice: remembered once
+    assert len(vendor.events) == 15
+    assert [e["event"] for e in vendor.wanted(vendor.events)] == [
+        "vault_db_download_in_progress", "vault_db_download_completed", "vault_db_download_failed"]
+
+
+def test_next_marker_from_link_marker_not_host():
+    assert next_marker(AGENT_EVENTS, AGENT_EVENTS["events"]) == "5650135596"
+    assert next_marker({}, [{"id": "7"}]) == "7"
+
+
+# ---- endpoint, identity and credentials --------------------------------------------------------
+
+@pytest.mark.parametrize("url, project, expected", [
+    ("https://dfw.backup.api.rackspacecloud.com", "110011", "https://dfw.backup.api.rackspacecloud.com/v2/110011"),
+    ("https://dfw.backup.api.rackspacecloud.com/", None, "https://dfw.backup.api.rackspacecloud.com/v2"),
+    ("https://dfw.backup.api.rackspacecloud.com/v2", "1", "https://dfw.backup.api.rackspacecloud.com/v2/1"),
+    ("https://dfw.backup.api.rackspacecloud.com/v2/110011", None, "https://dfw.backup.api.rackspacecloud.com/v2/110011"),
+    ("https://dfw.backup.api.rackspacecloud.com/v2/110011/", "110011", "https://dfw.backup.api.rackspacecloud.com/v2/110011"),
+    ("http://127.0.0.1:5000/rax/ord/v2/123456", None, "http://127.0.0.1:5000/rax/ord/v2/123456"),
+])
+def test_endpoint_base(url, project, expected):
+    assert endpoint_base(url, project) == expected
+
+
+def test_endpoint_base_refuses_two_projects():
+    with pytest.raises(ConfigError, match="names project 110011 but project_id is 9"):
+        endpoint_base("https://dfw.backup.api.rackspacecloud.com/v2/110011", "9")
+
+
+def test_parse_access_picks_backup_endpoint_by_region():
+    assert parse_access(IDENTITY, None) == ("0f6e9f63600142f0a970911583522217", "110011",
+                                            "https://dfw.backup.api.rackspacecloud.com/v2/110011")
+    assert parse_access(IDENTITY, "lon")[2] == "https://lon.backup.api.rackspacecloud.com/v2/110011"
+    with pytest.raises(ConfigError, match="region SYD .*DFW, LON"):
+        parse_access(IDENTITY, "SYD")
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"token": None}, "needs token"),
+    ({"url": None}, "A token alone"),
+    ({"token": None, "api_key": "k" * 8}, "need username"),
+    ({"token": None, "username": "u"}, "needs api_key"),
+    ({"username": "u", "api_key": "k" * 8, "password": "p" * 8}, "not both"),
+])
+def test_credential_errors(values, message):
+    with pytest.raises(ConfigError, match=message):
+        RackspaceBackupStatus(options(**values))
+
+
+def test_identity_body_forms():
+    assert identity_credentials({"username": "u", "api_key": "k"})[1] == {
+        "auth": {"RAX-KSKEY:apiKeyCredentials": {"username": "u", "apiKey": "k"}}}
+    assert identity_credentials({"username": "u", "password": "p"})[1] == {
+        "auth": {"passwordCredentials": {"username": "u", "password": "p"}}}
+
+
+def test_no_ids_for_status_is_a_config_error():
+    with pytest.raises(ConfigError, match="needs the ids"):
+        status_vendor().list_actions()
+
+
+# ---- against the simulator ---------------------------------------------------------------------
+
+def identity_options(simulator, **values):
+    settings = {"url": None, "token": None, "identity_url": simulator.http_url + "/v2.0", "username": "sim-user",
+                "api_key": "sim-api-key"}
+    settings.update(values)
+    return options(**settings)
+
+
+def test_identity_endpoint_from_catalog_and_region(simulator):
+    vendor = RackspaceBackupStatus(identity_options(simulator, region="ord"))
+    backup = simulator.control("POST", "/rackspace/backups", {"age": 30})
+    status = vendor.fetch([backup["id"]])[backup["id"]]
+    assert status.state == "succeeded"
+    assert vendor.client.base_url == simulator.http_url + "/rax/ord/v2/123456"
+    assert simulator.requests_log("/rax/ord/v2/123456/backups/")
+    token = vendor.client.session.headers["X-Auth-Token"]
+    assert token in vendor.client.secrets
+
+
+def test_expired_token_renewed_once_with_identity(simulator):
+    vendor = RackspaceBackupStatus(identity_options(simulator))
+    backup = simulator.control("POST", "/rackspace/backups", {})
+    vendor.fetch([backup["id"]])
+    simulator.control("POST", "/rackspace/tokens/expire", {})
+    assert vendor.fetch([backup["id"]])[backup["id"]].state in ("pending", "running")
+    assert len(simulator.requests_log("/v2.0/tokens")) == 2
+
+
+def test_expired_token_given_directly_fails_saying_so(simulator):
+    vendor = RackspaceBackupStatus(options(url=simulator.http_url, token="sim-token"))
+    simulator.control("POST", "/rackspace/tokens/expire", {})
+    with pytest.raises(AuthError, match="invalid or expired") as caught:
+        vendor.fetch(["x"])
+    assert "sim-token" not in str(caught.value) and caught.value.status == 401
+
+
+def test_identity_refusal_is_readable_and_secret_free(simulator):
+    vendor = RackspaceBackupStatus(identity_options(simulator, api_key="wrong-api-key-123"))
+    with pytest.raises(AuthError, match="Username or api key is invalid") as caught:
+        vendor.fetch(["x"])
+    assert "wrong-api-key-123" not in str(caught.value)
+
+
+def test_unknown_backup_is_missing(simulator):
+    vendor = RackspaceBackupStatus(options(url=simulator.http_url, token="sim-token", project_id="123456"))
+    with pytest.raises(ActionNotFound, match="no backup with id 'nope'"):
+        vendor.statuses(["nope"], FailurePolicy("0"))
+
+
+class SimTime:
+    """The waiter's clock and sleep, moving the simulator's clock instead of sleeping."""
+
+    def __init__(self, simulator):
+        self.simulator, self.now = simulator, 0.0
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+        self.simulator.control("POST", "/clock", {"advance": seconds})
+
+
+def wait_query(simulator, ids, **values):
+    spec = options(url=simulator.http_url, token="sim-token", wait=True, action_ids=ids, wait_interval=5.0,
+                   wait_max_interval=20.0, **values)
+    time = SimTime(simulator)
+    return ActionQuery(RackspaceBackupAgentEvents, spec, clock=time.clock, sleep=time.sleep)
+
+
+def test_wait_walks_forward_while_events_expire(simulator):
+    simulator.control("POST", "/rackspace/config", {"heartbeat_seconds": 10})
+    request = simulator.control("POST", "/rackspace/agents/%s/requests" % AGENT,
+                                {"event": "vault_db_download", "step_seconds": 150})
+    result = wait_query(simulator, [request["request_id"]], wait_timeout=600).run()
+    only = result["actions"][0]
+    assert only["state"] == "succeeded" and only["vendor_status"] == "vault_db_download_completed"
+    # the in_progress event expired long before the end, yet the run kept it
+    assert [e["event"] for e in only["events"]] == ["vault_db_download_in_progress", "vault_db_download_completed"]
+    markers = [r["query"] for r in simulator.requests_log("/v2/agents/%s/events" % AGENT)]
+    assert all("marker=" in q for q in markers[2:])  # after the first read, always from the last id seen
+    assert result["next_marker"] == max((e["id"] for e in result["events"]), key=int)
+
+
+def test_wait_on_expired_request_fails_as_unknown(simulator):
+    old = simulator.control("POST", "/rackspace/agents/%s/requests" % AGENT, {"event": "logfile", "age": 600})
+    query = wait_query(simulator, [old["request_id"]], wait_timeout=600, wait_not_found_timeout=30)
+    with pytest.raises(ActionNotFound, match="state is unknown"):
+        query.run()
+
+
+def test_wait_times_out_on_running_request(simulator):
+    request = simulator.control("POST", "/rackspace/agents/%s/requests" % AGENT,
+                                {"event": "vault_db_download", "step_seconds": 5000})
+    with pytest.raises(ActionTimeout, match="running \\(vault_db_download_in_progress\\)"):
+        wait_query(simulator, [request["request_id"]], wait_timeout=60).run()

@@ -1,0 +1,118 @@
+"""The waiter on a fake clock: no real sleeping."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionNotFound
+from ansible_collections.actiongate.agents.plugins.module_utils._status import (
+    FAILED, RUNNING, SUCCEEDED, ActionStatus, FailurePolicy,
+)
+from ansible_collections.actiongate.agents.plugins.module_utils._waiter import wait
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        assert seconds >= 0
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def status(state, failed=0, total=10, succeeded=0):
+    targets = {"total": total, "failed": failed, "succeeded": succeeded}
+    return ActionStatus("a1", "test", state, state.upper(), targets=targets)
+
+
+def scripted(*states):
+    """fetch() returning each given list in turn, then the last forever."""
+    calls = {"n": 0}
+
+    def fetch():
+        index = min(calls["n"], len(states) - 1)
+        calls["n"] += 1
+        item = states[index]
+        if isinstance(item, Exception):
+            raise item
+        return item
+    return fetch, calls
+
+
+def no_jitter(low, high):
+    return 0.0
+
+
+def run(fetch, fake, **kwargs):
+    settings = dict(timeout=100, interval=2, max_interval=10, clock=fake.clock, sleep=fake.sleep, jitter=no_jitter)
+    settings.update(kwargs)
+    return wait(fetch, **settings)
+
+
+def test_completes_after_several_polls_with_growing_capped_delays():
+    fake = FakeClock()
+    fetch, calls = scripted(*([[status(RUNNING)]] * 6 + [[status(SUCCEEDED, succeeded=10)]]))
+    outcome = run(fetch, fake)
+    assert outcome.reason == "done" and outcome.polls == 7 == calls["n"]
+    assert fake.sleeps == [2, 3, 4.5, 6.75, 10, 10]
+    assert outcome.elapsed == pytest.approx(sum(fake.sleeps))
+    assert [h["state"] for h in outcome.history] == [RUNNING, SUCCEEDED]
+
+
+def test_timeout_returns_last_statuses_and_last_poll_lands_on_deadline():
+    fake = FakeClock()
+    fetch, calls = scripted([status(RUNNING, succeeded=3)])
+    outcome = run(fetch, fake, timeout=30, interval=4, max_interval=4)
+    assert outcome.reason == "timeout"
+    assert fake.now == pytest.approx(1030.0)  # never past the deadline
+    assert outcome.statuses[0].targets["succeeded"] == 3
+    assert sum(fake.sleeps) == pytest.approx(30.0)
+    assert calls["n"] == outcome.polls == len(fake.sleeps) + 1
+
+
+def test_stops_early_when_failures_exceed_allowance():
+    fake = FakeClock()
+    policy = FailurePolicy("1")
+    fetch, calls = scripted([status(RUNNING)], [status(RUNNING, failed=1)], [status(RUNNING, failed=2)],
+                            [status(SUCCEEDED)])
+    outcome = run(fetch, fake, stop_early=lambda ss: any(policy.exceeded(s) for s in ss))
+    assert outcome.reason == "stopped_early" and calls["n"] == 3
+
+
+def test_not_found_tolerated_for_grace_then_raised():
+    fake = FakeClock()
+    missing = ActionNotFound("no such", ["a1"])
+    fetch, calls = scripted(missing, missing, [status(SUCCEEDED)])
+    assert run(fetch, fake, not_found_grace=10).reason == "done"
+    fake = FakeClock()
+    fetch, calls = scripted(missing)
+    with pytest.raises(ActionNotFound):
+        run(fetch, fake, not_found_grace=5)
+    assert fake.now - 1000.0 >= 5 and fake.now - 1000.0 < 10
+
+
+def test_terminal_failure_ends_wait_at_once():
+    fake = FakeClock()
+    fetch, calls = scripted([status(FAILED, failed=10)])
+    outcome = run(fetch, fake)
+    assert outcome.reason == "done" and outcome.polls == 1 and fake.sleeps == []
+
+
+def test_jitter_keeps_delay_within_bounds():
+    fake = FakeClock()
+    fetch, calls = scripted(*([[status(RUNNING)]] * 5 + [[status(SUCCEEDED)]]))
+    run(fetch, fake, jitter=lambda low, high: high)
+    assert fake.sleeps[0] == 2 and all(1.6 <= s <= 10 for s in fake.sleeps)
+
+
+def test_on_poll_sees_every_poll():
+    fake = FakeClock()
+    seen = []
+    fetch, calls = scripted([status(RUNNING)], [status(SUCCEEDED)])
+    run(fetch, fake, on_poll=lambda statuses, polls, elapsed: seen.append((polls, statuses[0].state)))
+    assert seen == [(1, RUNNING), (2, SUCCEEDED)]

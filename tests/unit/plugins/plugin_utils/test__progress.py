@@ -1,0 +1,60 @@
+"""Progress lines: at the first poll, then at least every interval, also from inside long sleeps."""
+
+from __future__ import annotations
+
+from ansible_collections.actiongate.agents.plugins.module_utils._status import ActionStatus
+from ansible_collections.actiongate.agents.plugins.module_utils._waiter import wait
+from ansible_collections.actiongate.agents.plugins.plugin_utils._progress import Progress
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def statuses(state: str, done: int) -> list[ActionStatus]:
+    return [ActionStatus("a1", "fleet", state, "IN_PROGRESS" if state == "running" else "COMPLETE",
+                         targets={"total": 4, "succeeded": done})]
+
+
+def run_wait(progress_interval: float, interval: float, max_interval: float, finish_at: float):
+    clock = FakeClock()
+    lines: list[tuple[float, str]] = []
+    progress = Progress("Elastic Fleet", progress_interval, say=lambda text: lines.append((clock.now, text)),
+                        clock=clock, sleep=clock.sleep)
+
+    def fetch():
+        elapsed = clock.now - 100.0
+        return statuses("succeeded", 4) if elapsed >= finish_at else statuses("running", min(int(elapsed), 3))
+
+    outcome = wait(fetch, timeout=600, interval=interval, max_interval=max_interval, clock=clock,
+                   sleep=progress.sleep, jitter=lambda low, high: 0.0, on_poll=progress.on_poll)
+    return outcome, lines
+
+
+def test_lines_at_least_every_interval_even_when_polls_are_rarer():
+    outcome, lines = run_wait(progress_interval=10, interval=30, max_interval=30, finish_at=95)
+    assert outcome.reason == "done" and outcome.polls == 5  # polls at 0, 30, 60, 90, 120
+    times = [at - 100.0 for at, _text in lines]
+    assert times[0] == 0
+    assert all(later - earlier <= 10 for earlier, later in zip(times, times[1:]))
+    assert times[-1] >= 110
+    assert lines[0][1] == "Elastic Fleet: waiting 0s, 1 poll: a1: running (IN_PROGRESS), 0/4 succeeded, 0 failed, 4 pending"
+    assert "waiting 30s, 2 polls" in lines[3][1]
+
+
+def test_frequent_polls_print_only_when_due():
+    outcome, lines = run_wait(progress_interval=60, interval=5, max_interval=5, finish_at=200)
+    assert outcome.polls == 41
+    assert [round(at - 100.0) for at, _text in lines] == [0, 60, 120, 180]
+
+
+def test_zero_interval_prints_nothing_and_sleeps_the_same():
+    outcome, lines = run_wait(progress_interval=0, interval=30, max_interval=30, finish_at=95)
+    assert lines == [] and outcome.polls == 5 and round(outcome.elapsed) == 120
