@@ -154,8 +154,8 @@ def test_session_and_password_absent_from_vvvv(simulator, tmp_path):
 
 
 def test_session_expiring_mid_wait_logs_in_again(simulator, tmp_path):
-    simulator.control("POST", "/cybereason/config", {"session_lifetime": 1.0})
-    batch = create(simulator, count=3, sensor_seconds=2)  # runs well past the first session's end
+    simulator.control("POST", "/cybereason/config", {"session_lifetime": 2.5})
+    batch = create(simulator, count=3, sensor_seconds=2)  # 6 s: runs past the first 2.5 s session
     with clock_starts_on_first_poll(simulator, ACTIONS):
         result = run_playbook(tmp_path, [status_task(simulator, action_ids=[batch], wait=True)]).task("status")
     assert not result.get("failed"), result.get("msg")
@@ -164,7 +164,7 @@ def test_session_expiring_mid_wait_logs_in_again(simulator, tmp_path):
 
 
 def test_expired_session_served_as_html_page(simulator, tmp_path):
-    simulator.control("POST", "/cybereason/config", {"session_lifetime": 1.0, "unauthenticated": "html"})
+    simulator.control("POST", "/cybereason/config", {"session_lifetime": 2.5, "unauthenticated": "html"})
     batch = create(simulator, count=3, sensor_seconds=2)
     with clock_starts_on_first_poll(simulator, ACTIONS):
         result = run_playbook(tmp_path, [status_task(simulator, action_ids=[batch], wait=True)]).task("status")
@@ -281,7 +281,7 @@ def test_lookup_wrong_password_is_clear_and_secret_free(simulator, tmp_path):
 
 
 def test_lookup_session_expiring_mid_wait(simulator, tmp_path):
-    simulator.control("POST", "/cybereason/config", {"session_lifetime": 1.0})
+    simulator.control("POST", "/cybereason/config", {"session_lifetime": 2.5})
     batch = create(simulator, count=3, sensor_seconds=2)
     with clock_starts_on_first_poll(simulator, ACTIONS):
         run = run_playbook(tmp_path, [{"name": "wait", "ansible.builtin.set_fact": {
@@ -301,7 +301,7 @@ def test_adhoc_run_with_env_credentials(simulator):
 
 
 def test_adhoc_session_expiring_mid_wait(simulator):
-    simulator.control("POST", "/cybereason/config", {"session_lifetime": 1.0})
+    simulator.control("POST", "/cybereason/config", {"session_lifetime": 2.5})
     create(simulator, count=3, sensor_seconds=2, batchId=-98)
     with clock_starts_on_first_poll(simulator, ACTIONS):
         run = run_adhoc(MODULE, "action_ids=-98 wait=true wait_interval=0.2", env=env_credentials(simulator))

@@ -307,7 +307,7 @@ def test_error_size_limits_errors(simulator, tmp_path):
 
 
 def test_request_timeout_is_a_clear_error(simulator, tmp_path):
-    simulator.fault(path=STATUS_PATH, kind="slow", delay=3, count=10)
+    simulator.fault(path=STATUS_PATH, kind="slow", delay=10, count=10)  # far past 0.5 s, even on a loaded machine
     result = run_playbook(tmp_path, [status_task(simulator, action_ids=["a"], request_timeout=0.5)]).task("status")
     assert result["failed"] is True and "did not answer within" in result["msg"]
     assert "Traceback" not in result["msg"]
