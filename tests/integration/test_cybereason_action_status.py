@@ -154,8 +154,8 @@ def test_session_and_password_absent_from_vvvv(simulator, tmp_path):
 
 
 def test_session_expiring_mid_wait_logs_in_again(simulator, tmp_path):
-    simulator.control("POST", "/cybereason/config", {"session_lifetime": 2.5})
-    batch = create(simulator, count=3, sensor_seconds=2)  # 6 s: runs past the first 2.5 s session
+    simulator.control("POST", "/cybereason/config", {"session_lifetime": 4.0})
+    batch = create(simulator, count=3, sensor_seconds=3)  # 9 s: runs past the first 4 s session
     with clock_starts_on_first_poll(simulator, ACTIONS):
         result = run_playbook(tmp_path, [status_task(simulator, action_ids=[batch], wait=True)]).task("status")
     assert not result.get("failed"), result.get("msg")
@@ -164,8 +164,8 @@ def test_session_expiring_mid_wait_logs_in_again(simulator, tmp_path):
 
 
 def test_expired_session_served_as_html_page(simulator, tmp_path):
-    simulator.control("POST", "/cybereason/config", {"session_lifetime": 2.5, "unauthenticated": "html"})
-    batch = create(simulator, count=3, sensor_seconds=2)
+    simulator.control("POST", "/cybereason/config", {"session_lifetime": 4.0, "unauthenticated": "html"})
+    batch = create(simulator, count=3, sensor_seconds=3)
     with clock_starts_on_first_poll(simulator, ACTIONS):
         result = run_playbook(tmp_path, [status_task(simulator, action_ids=[batch], wait=True)]).task("status")
     assert not result.get("failed"), result.get("msg")
@@ -281,11 +281,11 @@ def test_lookup_wrong_password_is_clear_and_secret_free(simulator, tmp_path):
 
 
 def test_lookup_session_expiring_mid_wait(simulator, tmp_path):
-    simulator.control("POST", "/cybereason/config", {"session_lifetime": 2.5})
-    batch = create(simulator, count=3, sensor_seconds=2)
+    simulator.control("POST", "/cybereason/config", {"session_lifetime": 4.0})
+    batch = create(simulator, count=3, sensor_seconds=3)
     with clock_starts_on_first_poll(simulator, ACTIONS):
         run = run_playbook(tmp_path, [{"name": "wait", "ansible.builtin.set_fact": {
-            "done": "{{ lookup('actiongate.agents.cybereason_action_status', %d, wait=true, wait_interval=0.2) }}"
+            "done": "{{ lookup('actiongate.agents.cybereason_action_status', %d, wait=true, wait_interval=0.2, wait_max_interval=1) }}"
                     % batch}}], env=env_credentials(simulator))
     assert run.task("wait")["ansible_facts"]["done"]["state"] == "succeeded"
     assert logins(simulator)["logins"] >= 2
@@ -301,10 +301,10 @@ def test_adhoc_run_with_env_credentials(simulator):
 
 
 def test_adhoc_session_expiring_mid_wait(simulator):
-    simulator.control("POST", "/cybereason/config", {"session_lifetime": 2.5})
-    create(simulator, count=3, sensor_seconds=2, batchId=-98)
+    simulator.control("POST", "/cybereason/config", {"session_lifetime": 4.0})
+    create(simulator, count=3, sensor_seconds=3, batchId=-98)
     with clock_starts_on_first_poll(simulator, ACTIONS):
-        run = run_adhoc(MODULE, "action_ids=-98 wait=true wait_interval=0.2", env=env_credentials(simulator))
+        run = run_adhoc(MODULE, "action_ids=-98 wait=true wait_interval=0.2 wait_max_interval=1", env=env_credentials(simulator))
     assert run.rc == 0, run.output[-2000:]
     assert logins(simulator)["logins"] >= 2
 
