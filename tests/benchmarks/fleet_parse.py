@@ -1,8 +1,10 @@
 """Benchmark: parse and normalise a 10,000-item action_status response (the endpoint's maximum).
 
-Measures json decoding plus ``Fleet.parse_item`` for every item, best of several runs, and prints
-milliseconds against the 100 ms target, with plain ``json.loads`` of the same body as a baseline
-in the same process. Run: ``.venv/bin/python -m tests.benchmarks.fleet_parse``.
+Measures json decoding plus ``Fleet.parse_item``, the policy and ``as_dict`` for every item, best of
+several runs, and prints milliseconds against the 100 ms target: as the module runs it (inside
+``collector_paused``, the cyclic garbage collector paused for the poll), and, as baselines in the
+same process, with the collector running and plain ``json.loads`` of the same body.
+Run: ``.venv/bin/python -m tests.benchmarks.fleet_parse``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import sys
 import time
 
 from tests.conftest import COLLECTIONS_PATH  # makes ansible_collections.actiongate.agents importable
+from ansible_collections.actiongate.agents.plugins.module_utils._query import collector_paused
 from ansible_collections.actiongate.agents.plugins.module_utils._status import FailurePolicy
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet import Fleet
 
@@ -40,28 +43,34 @@ def best_ms(function, runs: int = 7) -> float:
     return min(timings)
 
 
-def measure(body: str) -> tuple[float, float]:
-    """(json.loads alone, json.loads + parse + normalise), best-of milliseconds."""
+def measure(body: str) -> tuple[float, float, float]:
+    """(json.loads alone, decode + parse + normalise with the collector running, the same as the
+    module runs it: collector paused), best-of milliseconds."""
     vendor = Fleet({"url": "http://127.0.0.1:9", "api_key": "x" * 20, "rollout_passed": "wait"})
     policy = FailurePolicy("0")
 
     def normalise():
         return [policy.apply(vendor.parse_item(i)).as_dict() for i in json.loads(body)["items"]]
 
-    assert len(normalise()) == 10000
-    return best_ms(lambda: json.loads(body)), best_ms(normalise)
+    def as_the_module_does():
+        with collector_paused():
+            return normalise()
+
+    assert len(normalise()) == len(as_the_module_does()) == 10000
+    return best_ms(lambda: json.loads(body)), best_ms(normalise), best_ms(as_the_module_does)
 
 
 def main() -> int:
     print("collection from %s" % COLLECTIONS_PATH)
     results = {}
     for name, failed_every in (("typical (1 in 10 failed, 5 errors each)", 10), ("worst (every item 5 errors)", 1)):
-        baseline, ours = measure(payload(failed_every=failed_every))
+        baseline, collecting, ours = measure(payload(failed_every=failed_every))
         results[name] = ours
-        print("%s: json.loads only %.1f ms; decode + parse + normalise 10,000 items %.1f ms "
-              "(target < %.0f ms: %s); ratio to json.loads %.2f" % (
-                  name, baseline, ours, TARGET_MS, "met" if ours < TARGET_MS else "MISSED", ours / baseline))
-    return 0 if min(results.values()) < TARGET_MS else 1
+        print("%s: decode + parse + normalise 10,000 items %.1f ms (target < %.0f ms: %s); "
+              "with the collector running %.1f ms (ratio %.2f); json.loads alone %.1f ms (ratio %.2f)" % (
+                  name, ours, TARGET_MS, "met" if ours < TARGET_MS else "MISSED",
+                  collecting, ours / collecting, baseline, ours / baseline))
+    return 0 if max(results.values()) < TARGET_MS else 1
 
 
 if __name__ == "__main__":
