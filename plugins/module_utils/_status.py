@@ -25,6 +25,9 @@ class ActionStatus:
     a partial (or per-target failed) action succeeds when its failed targets are within it.
     """
 
+    __slots__ = ("action_id", "vendor", "state", "vendor_status", "targets", "errors", "started_at",
+                 "finished_at", "raw", "extra", "succeeded")
+
     def __init__(self, action_id, vendor, state, vendor_status, targets=None, errors=None,
                  started_at=None, finished_at=None, raw=None, extra=None):
         if state not in STATES:
@@ -34,11 +37,13 @@ class ActionStatus:
         self.state = state
         self.vendor_status = vendor_status
         self.targets = targets_dict(**(targets or {}))
-        self.errors = list(errors or [])
+        # The status owns what it is given: vendors pass fresh lists and dicts, so no copies
+        # (10,000 items a poll, benchmarks/fleet_parse).
+        self.errors = errors if isinstance(errors, list) else list(errors or ())
         self.started_at = started_at
         self.finished_at = finished_at
         self.raw = raw if raw is not None else {}
-        self.extra = dict(extra or {})
+        self.extra = extra or {}
         self.succeeded = state == SUCCEEDED
 
     @property
@@ -53,13 +58,14 @@ class ActionStatus:
             "terminal": self.terminal,
             "succeeded": self.succeeded,
             "vendor_status": self.vendor_status,
-            "targets": dict(self.targets),
-            "errors": list(self.errors),
+            "targets": self.targets,
+            "errors": self.errors,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "raw": self.raw,
         }
-        result.update(self.extra)
+        if self.extra:
+            result.update(self.extra)
         return result
 
     def summary(self):
