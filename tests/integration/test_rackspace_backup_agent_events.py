@@ -64,9 +64,9 @@ def test_marker_resumes_and_event_types_filter(simulator, tmp_path):
 
 
 def test_wait_loses_nothing_when_events_expire_between_polls(simulator, tmp_path):
-    quiet(simulator, event_ttl=2)
+    quiet(simulator, event_ttl=3.5)
     # starts once the module polls (not-yet-visible is tolerated); each event outlives the next by 0.2 s only
-    request = agent_request(simulator, event="logfile", step_seconds=2.2, delay=3)
+    request = agent_request(simulator, event="logfile", step_seconds=3.7, delay=3)
     with clock_starts_on_first_poll(simulator, EVENTS_PATH):
         run = run_playbook(tmp_path, [task("wait", args(simulator, request_ids=[request], wait=True, wait_timeout=30))])
     result = run.task("wait")
