@@ -106,8 +106,8 @@ def collector_paused():
     """Pause Python's cyclic garbage collector while one answer is decoded and normalised.
 
     A 10,000-item answer builds some 100,000 acyclic dicts and lists, and each few hundred
-    allocations would start a collection that walks them again: about a fifth of the time in
-    the worst case (``tests/benchmarks/fleet_parse``). Never held across a sleep between polls;
+    allocations would start a collection that walks them again: 10 to 20% of the time in the
+    worst case (``tests/benchmarks/fleet_parse``). Never held across a sleep between polls;
     restores the collector as it found it, even on error."""
     was_enabled = gc.isenabled()
     gc.disable()
