@@ -33,18 +33,16 @@ from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
     AuthError,
     TransportError,
 )
+from ansible_collections.actiongate.agents.plugins.module_utils._secrets import registry
 
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "DELETE"))
-MASK = "********"
 
 
 def scrub(text, secrets):
-    """Replace every secret (and its obvious encodings) in ``text`` with a mask."""
-    text = "" if text is None else str(text)
-    for secret in sorted((s for s in secrets if s and len(str(s)) >= 4), key=len, reverse=True):
-        text = text.replace(str(secret), MASK)
-    return text
+    """Replace every secret, in every encoding (``_secrets.encodings``), in ``text`` with a mask.
+    ``secrets`` is a SecretRegistry or an iterable of values."""
+    return registry(secrets).scrub(text)
 
 
 def snippet(text, size=200):
@@ -118,7 +116,8 @@ class ApiClient:
         self.base_url = base_url.rstrip("/")
         self.vendor_label = vendor_label
         self.timeout = float(timeout)
-        self.secrets = set(s for s in secrets if s)
+        # The run's one SecretRegistry (shared when the caller passes one in).
+        self.secrets = registry(secrets)
         self.auth_hint = auth_hint
         self.max_attempts = max_attempts
         self.retry_cap = retry_cap
@@ -135,8 +134,8 @@ class ApiClient:
             _silence_insecure_warning()
 
     def add_secret(self, value):
-        if value:
-            self.secrets.add(str(value))
+        """Register a secret made during the run (session cookie, obtained token, hash, nonce)."""
+        return self.secrets.add(value)
 
     def get_json(self, path, params=None, headers=None):
         return self.request("GET", path, params=params, headers=headers).body
@@ -168,7 +167,7 @@ class ApiClient:
         return self.base_url + "/" + path.lstrip("/")
 
     def message(self, text):
-        return scrub(text, self.secrets)
+        return self.secrets.scrub(text)
 
     def _send(self, method, url, params, json_body, data, headers, allow_redirects):
         """Returns ``(trouble, response)``: a TransportError or a response to look at."""

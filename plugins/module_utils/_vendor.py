@@ -13,6 +13,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+try:
+    from urllib.parse import quote
+except ImportError:  # pragma: no cover
+    from urllib import quote  # type: ignore
+
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionNotFound, AuthError, ConfigError
 from ansible_collections.actiongate.agents.plugins.module_utils._http import ApiClient
 
@@ -38,6 +43,15 @@ WAIT_SPEC = {
     # waiting; a module cannot (plugin_utils/_action.py).
     "progress_interval": {"type": "float", "default": 60.0},
 }
+
+
+def segment(value):
+    """``value`` percent-encoded as exactly one URL path segment: ``/``, ``..``, ``?`` and ``#``
+    cannot reach another path of the vendor's API with the caller's credentials."""
+    text = str(value)
+    if text in (".", ".."):
+        raise ConfigError("%r is not a valid id." % (text,))
+    return quote(text, safe="")
 
 
 class Vendor:
