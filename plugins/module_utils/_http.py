@@ -20,6 +20,11 @@ import random
 import time
 
 try:
+    from urllib.parse import urlsplit
+except ImportError:  # pragma: no cover
+    from urlparse import urlsplit  # type: ignore
+
+try:
     import requests
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
@@ -114,6 +119,10 @@ class ApiClient:
                  client_key=None, timeout=30, secrets=(), auth_hint=None, max_attempts=6, retry_cap=60.0,
                  clock=time.monotonic, sleep=time.sleep, jitter=random.uniform):
         self.base_url = base_url.rstrip("/")
+        # The origins (scheme, host, port) that may receive this run's credentials: the URL the
+        # user configured, plus any the vendor adds with allow_origin (rbac_url, identity_url,
+        # the catalog endpoint Identity returned).
+        self.origins = set([origin(self.base_url)])
         self.vendor_label = vendor_label
         self.timeout = float(timeout)
         # The run's one SecretRegistry (shared when the caller passes one in).
@@ -132,6 +141,16 @@ class ApiClient:
             self.session.cert = (client_cert, client_key) if client_key else client_cert
         if not validate_certs:
             _silence_insecure_warning()
+
+    def allow_origin(self, url):
+        """Let credentials go to ``url``'s origin too (another URL the user configured for this
+        service, or the endpoint its identity service returned)."""
+        self.origins.add(origin(url))
+
+    def rebase(self, url):
+        """Point the client at another base URL (a catalog endpoint) and allow its origin."""
+        self.base_url = url.rstrip("/")
+        self.allow_origin(self.base_url)
 
     def add_secret(self, value):
         """Register a secret made during the run (session cookie, obtained token, hash, nonce)."""
@@ -242,6 +261,14 @@ class ApiClient:
             raise AuthError(self.message(message + (". " + hint if hint else "")), status, body)
         raise ApiError(self.message(message), status, body,
                        retry_after=retry_after_seconds(response.headers.get("Retry-After")))
+
+
+def origin(url):
+    """``(scheme, host, port)`` of a URL, the port made explicit (RFC 6454)."""
+    parts = urlsplit(url)
+    scheme = (parts.scheme or "").lower()
+    port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port
 
 
 TLS_ADVICE = {
