@@ -21,8 +21,9 @@ TERMINAL_STATES = frozenset((SUCCEEDED, PARTIAL, FAILED, CANCELLED, EXPIRED))
 class ActionStatus:
     """One action, whatever the vendor. ``as_dict()`` is what modules and lookups return.
 
-    ``succeeded`` is decided by ``apply_policy`` once ``allowed_failures`` is known:
-    a partial (or per-target failed) action succeeds when its failed targets are within it.
+    Targets follow the one accounting rule (``settle``): once the state is terminal, every
+    target that did not succeed counts as failed, so nothing is left pending. ``succeeded`` is
+    decided by ``FailurePolicy.apply`` once ``allowed_failures`` is known.
     """
 
     __slots__ = ("action_id", "vendor", "state", "vendor_status", "targets", "errors", "started_at",
@@ -37,6 +38,8 @@ class ActionStatus:
         self.state = state
         self.vendor_status = vendor_status
         self.targets = targets_dict(**(targets or {}))
+        if state in TERMINAL_STATES:
+            settle(self.targets)
         # The status owns what it is given: vendors pass fresh lists and dicts, so no copies
         # (10,000 items a poll, benchmarks/fleet_parse).
         self.errors = errors if isinstance(errors, list) else list(errors or ())
@@ -84,6 +87,16 @@ def targets_dict(total=0, succeeded=0, failed=0, pending=None):
     return {"total": total, "succeeded": succeeded, "failed": failed, "pending": int(pending)}
 
 
+def settle(targets):
+    """The one target-accounting rule, for every vendor (docs/docsite/rst/waiting.rst): once an
+    action is terminal, a target that did not succeed will not (expired, timed out, aborted by a
+    timeout, never acknowledged, or left out of the vendor's counters), so it counts as failed
+    and none stays pending. ``total`` is kept as the vendor reported it."""
+    targets["failed"] = max(targets["failed"], targets["total"] - targets["succeeded"], 0)
+    targets["pending"] = 0
+    return targets
+
+
 def error_entry(target, message, time=None):
     return {"target": None if target is None else str(target), "message": message, "time": time}
 
@@ -116,12 +129,19 @@ class FailurePolicy:
         return status.targets["failed"] > self.limit(status.targets["total"])
 
     def apply(self, status):
-        """Decide ``succeeded`` for a terminal status: partial and per-target failures count
-        as success only within the allowance; cancelled and expired never do."""
-        if status.state == SUCCEEDED:
-            status.succeeded = not self.exceeded(status)
-        elif status.state in (PARTIAL, FAILED) and status.targets["total"] > 0 and status.targets["pending"] == 0:
-            status.succeeded = status.targets["succeeded"] > 0 and not self.exceeded(status)
-        else:
+        """Decide ``succeeded`` the same way for every vendor. Only a terminal status can succeed;
+        its targets are already settled (every target that did not succeed failed).
+
+        - succeeded: when the failed targets are within the allowance;
+        - partial, failed, expired: when at least one target succeeded and the failed ones are
+          within the allowance (an expired action with 99 of 100 agents done and
+          ``allowed_failures=1`` passes; its ``state`` still says ``expired``);
+        - cancelled (a cancel a person asked for): never.
+        """
+        if not status.terminal or status.state == CANCELLED:
             status.succeeded = False
+        elif status.state == SUCCEEDED:
+            status.succeeded = not self.exceeded(status)
+        else:
+            status.succeeded = status.targets["succeeded"] > 0 and not self.exceeded(status)
         return status

@@ -51,7 +51,8 @@ class RecordingVendor:
     def statuses(self, action_ids, policy):
         self.reads.append(gc.isenabled())
         state = self.states.pop(0)
-        return [policy.apply(ActionStatus(action_ids[0], "test", state, state.upper(), targets={"total": 1}))]
+        return [policy.apply(ActionStatus(action_ids[0], "test", state, state.upper(),
+                                          targets={"total": 1, "succeeded": int(state == SUCCEEDED)}))]
 
     def list_actions(self):
         self.reads.append(gc.isenabled())

@@ -6,7 +6,8 @@ import pytest
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ConfigError
 from ansible_collections.actiongate.agents.plugins.module_utils._status import (
-    CANCELLED, EXPIRED, FAILED, PARTIAL, RUNNING, SUCCEEDED, ActionStatus, FailurePolicy,
+    CANCELLED, EXPIRED, FAILED, PARTIAL, PENDING, RUNNING, SUCCEEDED, UNKNOWN, ActionStatus, FailurePolicy, settle,
+    targets_dict,
 )
 
 
@@ -33,14 +34,47 @@ def test_bad_allowed_failures_is_a_clear_error(bad):
     (PARTIAL, 94, 6, 0, "5", False),
     (FAILED, 99, 1, 0, "1%", True),
     (FAILED, 0, 100, 0, "100%", False),  # nothing succeeded at all
-    (PARTIAL, 90, 5, 5, "5", False),  # not finished
-    (CANCELLED, 100, 0, 0, "100%", False),
-    (EXPIRED, 100, 0, 0, "100%", False),
-    (RUNNING, 10, 0, 90, "0", False),
+    (PARTIAL, 90, 5, 5, "5", False),  # the 5 left pending count as failed: 10 > 5
+    (PARTIAL, 90, 5, 5, "10", True),
+    (CANCELLED, 100, 0, 0, "100%", False),  # a cancel a person asked for never succeeds
+    (CANCELLED, 99, 0, 1, "100%", False),
+    (EXPIRED, 99, 0, 1, "1", True),  # the issue's case: 99 of 100 acked, the last one counts as failed
+    (EXPIRED, 99, 0, 1, "0", False),
+    (EXPIRED, 0, 0, 100, "100%", False),  # nothing succeeded at all
+    (RUNNING, 10, 0, 90, "0", False),  # not terminal
+    (RUNNING, 100, 0, 0, "0", False),
+    (PENDING, 0, 0, 100, "100%", False),
+    (UNKNOWN, 100, 0, 0, "100%", False),  # a word the collection does not know never succeeds
 ])
 def test_apply(state, succeeded, failed, pending, allowed, expected):
     result = FailurePolicy(allowed).apply(status(state, succeeded=succeeded, failed=failed, pending=pending))
     assert result.succeeded is expected
+
+
+@pytest.mark.parametrize("state", [SUCCEEDED, PARTIAL, FAILED, CANCELLED, EXPIRED])
+def test_terminal_targets_that_did_not_succeed_count_as_failed(state):
+    settled = status(state, total=100, succeeded=90, failed=3, pending=5).targets
+    assert settled == {"total": 100, "succeeded": 90, "failed": 10, "pending": 0}
+
+
+@pytest.mark.parametrize("state", [PENDING, RUNNING, UNKNOWN])
+def test_targets_of_an_unfinished_action_stay_as_reported(state):
+    assert status(state, total=100, succeeded=90, failed=3, pending=5).targets == {
+        "total": 100, "succeeded": 90, "failed": 3, "pending": 5}
+
+
+def test_settle_keeps_failures_beyond_the_total_and_the_total():
+    # Counters with a vendor bug (elastic/kibana#141744): never fewer failures than reported.
+    assert settle(targets_dict(total=3, succeeded=2, failed=4)) == {"total": 3, "succeeded": 2, "failed": 4, "pending": 0}
+    assert settle(targets_dict(total=0)) == {"total": 0, "succeeded": 0, "failed": 0, "pending": 0}
+
+
+def test_the_same_situation_decides_the_same_whatever_the_vendor_calls_it():
+    """99 of 100 targets done, one never did: expired (Fleet), partial (Cortex XDR), failed."""
+    for state in (EXPIRED, PARTIAL, FAILED):
+        for allowed, expected in (("0", False), ("1", True), ("1%", True)):
+            decided = FailurePolicy(allowed).apply(status(state, succeeded=99, pending=1))
+            assert (decided.state, decided.succeeded, decided.targets["failed"]) == (state, expected, 1)
 
 
 def test_as_dict_shape_and_string_id():

@@ -28,8 +28,8 @@ def fleet(**options):
     ("failed-1", "failed", True, (3, 0, 3, 0)),
     ("running-1", "running", False, (40, 4, 0, 36)),
     ("pending-1", "pending", False, (40, 0, 0, 40)),
-    ("cancelled-1", "cancelled", True, (5, 1, 0, 4)),
-    ("expired-1", "expired", True, (5, 1, 0, 4)),
+    ("cancelled-1", "cancelled", True, (5, 1, 4, 0)),  # terminal: the 4 that did not ack count as failed
+    ("expired-1", "expired", True, (5, 1, 4, 0)),
     ("rollout-1", "running", False, (10, 8, 0, 2)),
     ("novel-1", "unknown", False, (10, 10, 0, 0)),
 ])
