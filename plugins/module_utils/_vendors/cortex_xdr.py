@@ -8,7 +8,12 @@ Facts (research §2): the reply maps each endpoint of a group action to its own 
 has no action-level status, so the action's state is aggregated here; newer tenants add
 ``errorReasons`` keyed by endpoint id; an unknown ``group_action_id`` answers an empty
 ``data`` object rather than an error. Standard API keys are sent as they are; advanced keys
-are hashed with a fresh nonce and timestamp on every request.
+are hashed with a fresh nonce and timestamp on every request, and each hash and nonce is
+registered as a secret of the run, so an error page that echoes the request cannot show them.
+
+Status words are matched without regard to case, and ``CANCELED`` is read as ``CANCELLED``:
+the reference spells it with two Ls, while Cortex's own script-execution counters say
+``endpoints_canceled`` (demisto/content CoreIRApiModule test_data/get_script_execution_status.json).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -45,6 +50,8 @@ ENDPOINT_STATES = {
     "ABORTED": CANCELLED,
     "EXPIRED": EXPIRED,
 }
+# Other spellings of the same word (matched after upper-casing; spaces and hyphens become "_").
+ALIASES = {"CANCELED": "CANCELLED"}
 COMPLETED_PARTIAL = {"failure": PARTIAL, "success": SUCCEEDED}
 GOING = frozenset((PENDING, RUNNING))
 BAD = frozenset((FAILED, PARTIAL, CANCELLED, EXPIRED))
@@ -68,14 +75,20 @@ class AdvancedKeyAuth:
     gets a fresh 64-character nonce and a current millisecond timestamp (a reused nonce or a
     stale timestamp is refused with 401)."""
 
-    def __init__(self, api_key, clock=time.time):
+    def __init__(self, api_key, clock=time.time, register=None):
         self._api_key = api_key
         self._clock = clock
+        # The run's secret registry (ApiClient.add_secret): the hash and nonce are made here.
+        self._register = register
 
     def __call__(self, prepared):
         nonce = "".join(_RANDOM.choice(NONCE_CHARS) for _index in range(64))
         timestamp = str(int(self._clock() * 1000))
-        prepared.headers.update(advanced_headers(self._api_key, nonce, timestamp))
+        headers = advanced_headers(self._api_key, nonce, timestamp)
+        if self._register is not None:
+            self._register(headers["Authorization"])
+            self._register(nonce)
+        prepared.headers.update(headers)
         return prepared
 
 
@@ -112,7 +125,7 @@ class CortexXdr(Vendor):
                               "CORTEX_XDR_API_KEY), from Settings > Configurations > API Keys.")
         self.client.session.headers["x-xdr-auth-id"] = str(key_id)
         if (options.get("auth_type") or "standard") == "advanced":
-            self.client.session.auth = AdvancedKeyAuth(api_key)
+            self.client.session.auth = AdvancedKeyAuth(api_key, register=self.client.add_secret)
         else:
             self.client.session.headers["Authorization"] = api_key
 
@@ -126,34 +139,55 @@ class CortexXdr(Vendor):
     def fetch(self, action_ids):
         found = {}
         for action_id in action_ids:
-            reply = self.reply(action_id)
-            if reply.get("data"):
-                found[action_id] = self.parse_reply(action_id, reply)
+            status = self.parse_answer(action_id, self.answer(action_id))
+            if status is not None:
+                found[action_id] = status
         return found
 
     def list_actions(self):
         raise ConfigError("Cortex XDR has no API that lists actions: give action_ids (the action_id that "
                           "isolate, unisolate, scan or run_script returned).")
 
-    def reply(self, action_id):
-        """One get_action_status call (read-only, so transport retries are safe)."""
+    def answer(self, action_id):
+        """One get_action_status call (read-only, so transport retries are safe): the parsed body."""
         body = {"request_data": {"group_action_id": group_action_id(action_id)}}
         try:
-            answer = self.client.post_json(STATUS_PATH, body, idempotent=True)
+            return self.client.post_json(STATUS_PATH, body, idempotent=True)
         except ApiError as error:
             if error.status == 402:
                 raise ApiError(error.message + ". The tenant lacks the license this API needs (Cortex XDR "
                                "Prevent or Pro per Endpoint).", error.status, error.body)
             raise
+
+    def parse_answer(self, action_id, answer):
+        """A get_action_status answer -> ActionStatus, or None for an id the tenant does not know
+        (``data`` empty or null, as XSOAR reads it: ``reply.get('data') or {}``). Any JSON value
+        gives a status, None, or a clear ApiError naming what was unexpected."""
         reply = answer.get("reply") if isinstance(answer, dict) else None
-        if not isinstance(reply, dict) or not isinstance(reply.get("data", {}), dict):
-            raise ApiError(self.client.message("Cortex XDR answered get_action_status for %s without a reply.data "
-                                               "object: %.200s" % (action_id, answer)), 200, answer)
-        return reply
+        if not isinstance(reply, dict):
+            raise self.shape_error(action_id, "the answer has no reply object (got %s)" % describe(answer), answer)
+        data = reply.get("data")
+        if data is None or data == {}:
+            return None
+        if not isinstance(data, dict):
+            raise self.shape_error(action_id, "reply.data is %s, not an object of endpoint statuses"
+                                   % describe(data), answer)
+        bad = next((k for k, v in data.items() if v is not None and not isinstance(v, str)), None)
+        if bad is not None:
+            raise self.shape_error(action_id, "reply.data[%.60r] is %s, not a status word" % (bad, describe(data[bad])),
+                                   answer)
+        return self.parse_reply(action_id, reply)
+
+    def shape_error(self, action_id, what, body):
+        return ApiError(self.client.message(
+            "Cortex XDR answered POST %s for group action %s with an unexpected shape: %s. The collection cannot "
+            "judge the action from it; if the tenant is healthy, report this with the answer."
+            % (STATUS_PATH, action_id, what)), 200, body)
 
     def parse_reply(self, action_id, reply):
-        """One ``reply`` (``data`` plus optional ``errorReasons``) -> ActionStatus."""
-        data = dict((str(k), str(v)) for k, v in reply["data"].items())
+        """One ``reply`` (``data`` plus optional ``errorReasons``) -> ActionStatus. A null status
+        is an unknown word (never success); words are matched without regard to case."""
+        data = dict((str(k), "null" if v is None else v.strip()) for k, v in reply["data"].items())
         states = dict((endpoint, self.endpoint_state(word)) for endpoint, word in data.items())
         reasons = reply.get("errorReasons") if isinstance(reply.get("errorReasons"), dict) else {}
         failed = [endpoint for endpoint, state in states.items() if state in BAD]
@@ -166,28 +200,49 @@ class CortexXdr(Vendor):
             raw=reply, extra={"endpoints": data})
 
     def endpoint_state(self, word):
+        word = canonical(word)
         if word == "COMPLETED_PARTIAL":
             return COMPLETED_PARTIAL[self.options.get("completed_partial") or "failure"]
         return ENDPOINT_STATES.get(word, UNKNOWN)
 
 
+def canonical(word):
+    """The reference spelling of a status word: upper case, ``_`` for spaces and hyphens, aliases."""
+    text = re.sub(r"[\s-]+", "_", str(word).strip().upper())
+    return ALIASES.get(text, text)
+
+
 def group_action_id(action_id):
-    """The id as the number the current docs ask for (the legacy docs said String; XSOAR sends int)."""
+    """The id as the number the current docs ask for (the legacy docs said String; XSOAR sends int).
+    ASCII digits only: ``int()`` would also take ``1_000`` or other scripts' digits."""
     text = str(action_id).strip()
-    if not text.isdigit():
-        raise ConfigError("Cortex XDR group action ids are numbers (the action_id that isolate, scan and the other "
-                          "response actions return), not %r." % (action_id,))
+    if not re.match(r"^[0-9]{1,19}$", text):
+        raise ConfigError("Cortex XDR group action ids are whole numbers (the action_id that isolate, scan and the "
+                          "other response actions return), not %.60r." % (action_id,))
     return int(text)
+
+
+def describe(value):
+    """A short, safe description of an unexpected JSON value for messages."""
+    kinds = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+             float: "a number", type(None): "null"}
+    kind = kinds.get(type(value), type(value).__name__)
+    if isinstance(value, (dict, list)):
+        return "%s of %d item%s" % (kind, len(value), "" if len(value) == 1 else "s")
+    return "%s (%.60r)" % (kind, value)
 
 
 def aggregate(states):
     """The action's state from its endpoints': going while any endpoint is, then unknown if any
-    word was unknown, then the common state, else partial (some succeeded) or failed."""
+    word was unknown, then cancelled if a person cancelled or aborted any endpoint (a cancel
+    never succeeds), then the common state, else partial (some succeeded) or failed."""
     if any(s in GOING for s in states):
         return PENDING if all(s == PENDING for s in states) else RUNNING
     distinct = set(states)
     if UNKNOWN in distinct:
         return UNKNOWN
+    if CANCELLED in distinct:
+        return CANCELLED
     if len(distinct) == 1:
         return states[0]
     return PARTIAL if SUCCEEDED in distinct else FAILED
@@ -200,7 +255,7 @@ def summary_word(words):
         counts[word] = counts.get(word, 0) + 1
     if len(counts) == 1:
         return next(iter(counts))
-    ranked = sorted(counts, key=lambda w: ORDER.index(w) if w in ORDER else len(ORDER))
+    ranked = sorted(counts, key=lambda w: ORDER.index(canonical(w)) if canonical(w) in ORDER else len(ORDER))
     return ", ".join("%s=%d" % (w, counts[w]) for w in ranked)
 
 
@@ -212,14 +267,14 @@ def failure_message(word, reason):
 
 
 def reason_text(reason):
-    if reason.get("errorDescription"):
-        return str(reason["errorDescription"]).strip()
+    if isinstance(reason.get("errorDescription"), str) and reason["errorDescription"].strip():
+        return reason["errorDescription"].strip()
     missing = reason.get("missing_files")
     if isinstance(missing, list) and missing and isinstance(missing[0], dict) and missing[0].get("description"):
         return str(missing[0]["description"]).strip()
     try:
         data = json.loads(reason.get("errorData") or "{}")
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return None
-    text = str(data.get("errorText") or "").strip() if isinstance(data, dict) else ""
-    return text or None
+    text = data.get("errorText") if isinstance(data, dict) else None
+    return text.strip() or None if isinstance(text, str) else None

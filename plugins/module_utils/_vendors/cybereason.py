@@ -6,10 +6,12 @@
 
 Facts from the vendor docs and clients: login is a browser form (``POST /login.html``) that
 answers HTTP 200 with HTML even when it fails; the ``JSESSIONID`` cookie then authorises every
-call until it expires (8 h), after which REST calls get a redirect to the login page or the
-page itself instead of JSON. ``allActions`` has no parameters: one read lists every current or
-queued batch, and finished batches drop off it after a while. A batch has no status word:
-``finalState`` says it is over and ``globalStats.stats`` counts sensors per outcome.
+call until it expires (8 h), after which REST calls get a redirect to the login page, the page
+itself, or a 401 or 403 instead of JSON. ``GET /logout`` ends the session
+(forensic-security/cybereason ``src/cybereason/client.py``, ``logout``). ``allActions`` has no
+parameters: one read lists every current or queued batch, and finished batches drop off it
+after a while. A batch has no status word: ``finalState`` says it is over and
+``globalStats.stats`` counts sensors per outcome.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -17,10 +19,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import re
 
 from urllib.parse import urlsplit
 
-from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError, AuthError, ConfigError
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
+    ActionGateError, ApiError, AuthError, ConfigError,
+)
 from ansible_collections.actiongate.agents.plugins.module_utils._status import (
     CANCELLED, FAILED, PARTIAL, PENDING, RUNNING, SUCCEEDED,
     ActionStatus, error_entry, targets_dict,
@@ -28,28 +33,36 @@ from ansible_collections.actiongate.agents.plugins.module_utils._status import (
 from ansible_collections.actiongate.agents.plugins.module_utils._vendor import Vendor
 
 LOGIN_PATH = "/login.html"
+LOGOUT_PATH = "/logout"
 ACTIONS_PATH = "/rest/sensors/allActions"
 SESSION_COOKIE = "JSESSIONID"
 # REST calls must carry this header (api-doc retrieveActions); the login form must not.
 REST_HEADERS = {"Content-Type": "application/json"}
 
-# Every globalStats.stats key of the vendor example (seed 002), by what it means for a sensor
-# (research §3a; the per-key meaning is inferred from the key names and client code).
-# "Not applicable" keys (NotSupported, UnknownProbe, ProbeRemoved, UnauthorizedUser) count as
-# failed: the sensor did not do what was asked. Disconnected sensors may still run the action
-# once they reconnect, so they stay pending until the server sets finalState.
+# Every globalStats.stats key of the vendor example (seed 002) and of the recorded answer in
+# demisto/content Packs/Cybereason/Integrations/Cybereason/test_data/fetch_scan_status_raw_response.json,
+# by what it means for a sensor (research §3a; the per-key meaning is inferred from the key names
+# and client code). "Not applicable" keys (NotSupported, UnknownProbe, ProbeRemoved,
+# UnauthorizedUser) count as failed: the sensor did not do what was asked. AbortTimeout is a
+# failed sensor, not a cancel: the seed's field table says ``abortTimeout`` means "aborted
+# because of timeout settings on the sensor", which no person asked for. Aborted is a cancel
+# (GET /rest/sensors/abort/{batchId}, abortSensor.html). Disconnected sensors may still run the
+# action once they reconnect, so they stay pending until the server sets finalState.
 STATS_CLASSES = {
     "succeeded": ("Succeeded", "AlreadyUpdated", "NewerInstalled"),
     "failed": ("Failed", "FailedSending", "FailedSendingToServer", "MsiSendFail", "MsiFileCorrupted",
                "Timeout", "TimeoutSending", "EndedWithSensorTimeout", "EndedWithUnknownError",
                "EndedWithInvalidParam", "EndedWithTooManySearches", "EndedWithTooManyResults",
-               "InvalidState", "NotSupported", "UnknownProbe", "ProbeRemoved", "UnauthorizedUser"),
-    "cancelled": ("Aborted", "AbortTimeout"),
+               "EndedWithUnsupportedFilter", "EndedWithNoValidFolder", "EndedWithYaraCompileError",
+               "BadArgument", "InvalidState", "NotSupported", "UnknownProbe", "ProbeRemoved",
+               "UnauthorizedUser", "AbortTimeout"),
+    "cancelled": ("Aborted",),
     "pending": ("Pending", "Started", "InProgress", "Primed", "GettingChunks", "ChunksRequired",
-                "SendingMsi", "partialResponse", "None", "Disconnected"),
+                "SendingMsi", "SendingPlatform", "partialResponse", "None", "null", "Disconnected", "Aborting"),
 }
 STATS_CLASS = dict((key, name) for name, keys in STATS_CLASSES.items() for key in keys)
 COUNT_NAMES = ("succeeded", "failed", "cancelled", "pending", "unknown")
+_INTEGER = re.compile(r"^\s*-?[0-9]+\s*$")
 
 
 class Cybereason(Vendor):
@@ -73,7 +86,11 @@ class Cybereason(Vendor):
         if not options.get("username") or not options.get("password"):
             raise ConfigError("Cybereason needs username and password (or CYBEREASON_USERNAME and "
                               "CYBEREASON_PASSWORD).")
+        for action_id in options.get("action_ids") or []:
+            if str(action_id).strip():
+                batch_key(action_id)  # refuse a malformed id before any request
         self.logged_in = False
+        self.logged_out = False
         self.last_seen = {}
 
     @staticmethod
@@ -91,37 +108,58 @@ class Cybereason(Vendor):
         response = self.client.request(
             "POST", LOGIN_PATH, data={"username": self.options["username"], "password": self.options["password"]},
             expect_json=False, idempotent=True)
-        problem = login_problem(response.url, response.text, self.session_id())
+        session_id = self.session_id()
+        # Even a refused login can hand out a (useless) session cookie: mask it all the same.
+        self.client.add_secret(session_id)
+        problem = login_problem(response.url, response.text, session_id)
         if problem:
             raise AuthError(self.client.message("Cybereason login as %r at %s failed: %s" % (
                 self.options["username"], self.client.base_url, problem)), response.status)
-        self.client.add_secret(self.session_id())
         self.logged_in = True
+
+    def close(self):
+        """Log out (``GET /logout``, as forensic-security/cybereason's client does on close), so the
+        session this run opened does not stay valid for its 8 hours. Best effort: never retried, and
+        a failure (session already gone, server away) is ignored, since the run's answer is known."""
+        if not self.logged_in:
+            return
+        self.logged_in = False
+        try:
+            self.client.request("GET", LOGOUT_PATH, expect_json=False, allow_redirects=False, idempotent=False)
+        except (ActionGateError, ValueError):
+            return
+        self.logged_out = True
 
     def session_id(self):
         return next((c.value for c in self.client.session.cookies if c.name == SESSION_COOKIE), None)
 
     def all_actions(self):
-        """The allActions array; an expired session gets one fresh login, then a clear error."""
+        """The allActions array; an expired session (a redirect or HTML page to the login, or a 401
+        or 403) gets one fresh login, then a clear error."""
         if not self.logged_in:
             self.login()
-        body = self.read_actions()
+        body = self.read_actions(session_may_be_gone=True)
         if body is None:
             self.login()
-            body = self.read_actions()
+            body = self.read_actions(session_may_be_gone=False)
         if body is None:
             raise AuthError("Cybereason answered GET %s with its login page again right after a fresh login, "
                             "so it does not accept the session. Check that the user may use the API and that no "
                             "proxy drops the %s cookie." % (ACTIONS_PATH, SESSION_COOKIE))
         if not isinstance(body, list):
-            raise ApiError(self.client.message("Cybereason answered GET %s with %.200s where a list of batches "
-                                               "was expected." % (ACTIONS_PATH, body)), 200, body)
+            raise self.shape_error("the answer is %s, not a list of batches" % describe(body), body)
         return body
 
-    def read_actions(self):
-        """Parsed allActions, or None when the answer is the login page or a redirect (session gone)."""
+    def read_actions(self, session_may_be_gone):
+        """Parsed allActions, or None when the answer says the session is gone: a redirect or the
+        login page (research §3b), or a 401 or 403 while the session may have expired. Right
+        after a fresh login a 401 or 403 is a real refusal and is raised with its hint."""
         try:
             response = self.client.request("GET", ACTIONS_PATH, headers=REST_HEADERS, allow_redirects=False)
+        except AuthError as error:
+            if session_may_be_gone and error.status in (401, 403):
+                return None
+            raise
         except ApiError as error:
             if is_login_answer(error.status, error.body):
                 return None
@@ -130,23 +168,43 @@ class Cybereason(Vendor):
             return None
         return response.body
 
+    def shape_error(self, what, body=None):
+        return ApiError(self.client.message(
+            "Cybereason answered GET %s with an unexpected shape: %s. The collection cannot judge the batches "
+            "from it; if the server is healthy, report this with the answer." % (ACTIONS_PATH, what)), 200, body)
+
     # ---- statuses -------------------------------------------------------------------------------
 
     def fetch(self, action_ids):
         wanted = {}
         for action_id in action_ids:
             wanted.setdefault(batch_key(action_id), []).append(action_id)
+        return self.parse_actions(self.all_actions(), wanted)
+
+    def parse_actions(self, body, wanted):
+        """``{action_id: ActionStatus}`` for the wanted batch keys (``{"-5": ["-5", " -5"]}``) found in
+        an allActions answer. Any JSON value gives statuses or a clear ApiError, never another error."""
+        if not isinstance(body, list):
+            raise self.shape_error("the answer is %s, not a list of batches" % describe(body), body)
         found = {}
-        for item in self.all_actions():
-            for action_id in wanted.get(str(item.get("batchId")), []):
-                found[action_id] = self.parse_item(item)
+        for index, item in enumerate(body):
+            if not isinstance(item, dict):
+                raise self.shape_error("item %d is %s, not a batch object" % (index, describe(item)), body)
+            for action_id in wanted.get(item_key(item.get("batchId")), []):
+                found[action_id] = self.parse_item(item, index)
                 self.last_seen[action_id] = found[action_id].summary()
         return found
 
     def list_actions(self):
         types = set(str(t).lower() for t in self.options.get("action_types") or [])
-        return [self.parse_item(item) for item in self.all_actions()
-                if not types or str(item.get("actionType")).lower() in types]
+        body = self.all_actions()
+        statuses = []
+        for index, item in enumerate(body):
+            if not isinstance(item, dict):
+                raise self.shape_error("item %d is %s, not a batch object" % (index, describe(item)), body)
+            if not types or str(item.get("actionType")).lower() in types:
+                statuses.append(self.parse_item(item, index))
+        return statuses
 
     def not_found_message(self, missing):
         message = super(Cybereason, self).not_found_message(missing)
@@ -156,49 +214,64 @@ class Cybereason(Vendor):
                         "so its outcome can no longer be read." % "; ".join(seen))
         return message
 
-    def parse_item(self, item):
-        """One allActions record -> ActionStatus. The stats are counted; the record stays untouched."""
-        stats = (item.get("globalStats") or {}).get("stats") or {}
-        final, aborted = item.get("finalState") is True, is_aborted(item)
-        total = _int(item.get("totalNumberOfProbes"))
+    def parse_item(self, item, index=0):
+        """One allActions record -> ActionStatus. The stats are counted; the record stays untouched.
+        A field of an unexpected type raises ApiError naming the item and the field."""
+        try:
+            return self._parse_item(item)
+        except ShapeProblem as problem:
+            raise self.shape_error("item %d (batchId %.40r): %s" % (index, item.get("batchId"), problem), item)
+
+    def _parse_item(self, item):
+        if item.get("batchId") is None or item_key(item.get("batchId")) is None:
+            raise ShapeProblem("batchId is %s, not a whole number" % describe(item.get("batchId")))
+        stats = stats_of(item)
+        final = flag(item, "finalState")
+        person = aborted_by_person(item, stats)
+        timed_out = flag(item, "abortTimeout") and not person
         counts, unknown = count_stats(stats)
-        moved = sum(counts.values()) - _int(stats.get("Pending"))
-        # Sensors the stats do not account for: still to come while running, no success once final.
-        counts["unknown" if final else "pending"] += max(total - sum(counts.values()), 0)
-        targets = targets_of(final, counts, total)
+        reported = count(item.get("totalNumberOfProbes"), "totalNumberOfProbes")
+        total = max(reported, sum(counts.values()))
+        unaccounted = total - sum(counts.values())
+        moved = sum(counts.values()) - count(stats.get("Pending"), "globalStats.stats['Pending']")
+        counts["pending"] += unaccounted
         return ActionStatus(
             action_id=item.get("batchId"), vendor=self.NAME,
-            state=state_of(final, aborted or counts["cancelled"] > 0, moved, targets),
-            vendor_status=vendor_status(final, aborted, stats), targets=targets,
-            errors=stats_errors(stats, unknown) + abort_errors(item, aborted),
+            state=state_of(final, person, moved, counts, total),
+            vendor_status=vendor_status(final, person, timed_out, stats),
+            targets=targets_of(counts, total),
+            errors=(stats_errors(stats, unknown) + unaccounted_errors(final, unaccounted, total)
+                    + abort_errors(item, person, timed_out)),
             started_at=epoch_iso(item.get("startTime")),
-            finished_at=epoch_iso(item.get("abortTime")) if aborted else None,
+            finished_at=epoch_iso(item.get("abortTime")) if person or timed_out else None,
             raw=item,
             extra={"action_type": item.get("actionType"), "stats": stats, "sensors": counts,
                    "unknown_stats": unknown})
 
 
-def targets_of(final, counts, total):
-    """Sensor counts for the gate. While running, a key the table does not know may be a new
-    in-flight step, so it counts as pending; once final, every sensor that did not succeed and
-    was not aborted failed: unknown keys, and in-flight keys such as Disconnected left at the end."""
-    if not final:
-        return targets_dict(total=total, succeeded=counts["succeeded"], failed=counts["failed"],
-                            pending=counts["pending"] + counts["unknown"])
-    failed = counts["failed"] + counts["unknown"] + counts["pending"]
-    return targets_dict(total=total, succeeded=counts["succeeded"], failed=failed, pending=0)
+class ShapeProblem(Exception):
+    """A field of an allActions record is not what the vendor documents (turned into ApiError)."""
 
 
-def state_of(final, cancelled, moved, targets):
-    """The state table. Only ``finalState`` ends a batch (retrieveActions.html); abort fields or
-    aborted sensors make it cancelled; a batch where no sensor has left ``Pending`` is pending."""
+def targets_of(counts, total):
+    """Sensor counts for the gate: aborted, unknown-key and failed sensors never succeed, so they
+    count as failed at once; the rest is pending. Once the batch is terminal, _status.settle
+    counts every sensor that did not succeed as failed (the one target-accounting rule)."""
+    return targets_dict(total=total, succeeded=counts["succeeded"],
+                        failed=counts["failed"] + counts["cancelled"], pending=counts["pending"] + counts["unknown"])
+
+
+def state_of(final, person, moved, counts, total):
+    """The state table. Only ``finalState`` ends a batch (retrieveActions.html). A final batch is
+    cancelled when a person aborted it; otherwise it is judged by its sensors, and a final batch
+    with no sensors at all is failed: nothing shows that it worked (fail safe)."""
     if not final:
         return RUNNING if moved else PENDING
-    if cancelled:
+    if person:
         return CANCELLED
-    if not targets["failed"] and targets["succeeded"] >= targets["total"]:
+    if total and counts["succeeded"] >= total:
         return SUCCEEDED
-    return PARTIAL if targets["succeeded"] else FAILED
+    return PARTIAL if counts["succeeded"] else FAILED
 
 
 def count_stats(stats):
@@ -206,7 +279,7 @@ def count_stats(stats):
     counts = dict.fromkeys(COUNT_NAMES, 0)
     unknown = {}
     for key, value in stats.items():
-        number = _int(value)
+        number = count(value, "globalStats.stats[%r]" % key)
         name = STATS_CLASS.get(key)
         if name is None:
             unknown[key] = number
@@ -215,33 +288,101 @@ def count_stats(stats):
     return counts, unknown
 
 
-def is_aborted(item):
-    """Abort fields of the record (retrieveActions.html): who, when, or aborted on a sensor timeout."""
-    return bool(item.get("aborterUser")) or _int(item.get("abortTime")) > 0 or item.get("abortTimeout") is True
+def stats_of(item):
+    """``globalStats.stats`` as a dict; absent or null is no stats."""
+    global_stats = item.get("globalStats")
+    if global_stats is None:
+        return {}
+    if not isinstance(global_stats, dict):
+        raise ShapeProblem("globalStats is %s, not an object" % describe(global_stats))
+    stats = global_stats.get("stats")
+    if stats is None:
+        return {}
+    if not isinstance(stats, dict):
+        raise ShapeProblem("globalStats.stats is %s, not an object" % describe(stats))
+    return stats
 
 
-def vendor_status(final, aborted, stats):
+def count(value, field):
+    """A number of sensors: a whole number >= 0 (a JSON string of digits too); null is 0. Anything
+    else is refused, since reading it as 0 could hide failed sensors."""
+    if value is None:
+        return 0
+    if isinstance(value, float) and value.is_integer() and value >= 0:
+        return int(value)
+    if isinstance(value, str) and _INTEGER.match(value):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ShapeProblem("%s is %s, not a number of sensors" % (field, describe(value)))
+    return value
+
+
+def flag(item, field):
+    """A boolean field; JSON booleans, or the strings "true" and "false" (the recorded answer in
+    demisto/content's Cybereason test_data sends ``"finalState": "true"``). Absent or null is false."""
+    value = item.get(field)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ShapeProblem("%s is %s, not true or false" % (field, describe(value)))
+
+
+def aborted_by_person(item, stats):
+    """A cancel a person asked for: an ``aborterUser``, or sensors counted ``Aborted``, or an
+    ``abortTime`` without ``abortTimeout`` (who aborted is then unknown: fail safe, a cancel)."""
+    if item.get("aborterUser") not in (None, ""):
+        return True
+    if count(stats.get("Aborted"), "globalStats.stats['Aborted']"):
+        return True
+    return item.get("abortTime") not in (None, 0, "0", "") and not flag(item, "abortTimeout")
+
+
+def vendor_status(final, person, timed_out, stats):
     """Cybereason has no status word: ``final`` or ``in progress``, the abort, and the non-zero stats."""
     words = "final" if final else "in progress"
-    if aborted:
+    if person:
         words += ", aborted"
-    nonzero = ["%s=%d" % (key, _int(value)) for key, value in stats.items() if _int(value)]
+    elif timed_out:
+        words += ", aborted by sensor timeout"
+    nonzero = ["%s=%d" % (key, count(value, key)) for key, value in stats.items() if count(value, key)]
     return "%s: %s" % (words, ", ".join(nonzero) or "no sensors")
 
 
 def stats_errors(stats, unknown):
-    errors = [error_entry(key, "%d sensor%s" % (_int(value), "s" if _int(value) != 1 else ""))
-              for key, value in stats.items() if STATS_CLASS.get(key) == "failed" and _int(value)]
-    errors.extend(error_entry(key, "%d sensors with a stats key this collection does not know (not a success)"
-                              % number) for key, number in unknown.items() if number)
+    """One entry per failed or aborted stats key with sensors, and per key the table does not know."""
+    errors = [error_entry(key, _sensors(count(value, key)))
+              for key, value in stats.items() if STATS_CLASS.get(key) in ("failed", "cancelled") and count(value, key)]
+    errors.extend(error_entry(key, "%s with a stats key this collection does not know (not a success)"
+                              % _sensors(number)) for key, number in unknown.items() if number)
     return errors
 
 
-def abort_errors(item, aborted):
-    if not aborted:
+def unaccounted_errors(final, unaccounted, total):
+    if not final:
         return []
-    who = item.get("aborterUser") or ("a sensor timeout" if item.get("abortTimeout") is True else "unknown")
-    return [error_entry("batch", "aborted by %s" % who, epoch_iso(item.get("abortTime")))]
+    if not total:
+        return [error_entry("batch", "final batch reports no sensors and no stats, so nothing shows it worked "
+                                     "(counted as failed)")]
+    if unaccounted:
+        return [error_entry("batch", "%s of totalNumberOfProbes missing from the stats (not a success)"
+                            % _sensors(unaccounted))]
+    return []
+
+
+def abort_errors(item, person, timed_out):
+    if not person and not timed_out:
+        return []
+    who = item.get("aborterUser")
+    if timed_out:
+        why = "aborted by a sensor timeout (abortTimeout), not by a person"
+    else:
+        why = "aborted by %s" % (who if who not in (None, "") else "unknown")
+    return [error_entry("batch", why, epoch_iso(item.get("abortTime")))]
+
+
+def _sensors(number):
+    return "%d sensor%s" % (number, "" if number == 1 else "s")
 
 
 def login_problem(url, text, session_id):
@@ -271,25 +412,44 @@ def is_login_answer(status, body):
 
 
 def batch_key(action_id):
-    """Batch ids are signed integers (``-2012506538`` in the vendor example)."""
+    """Batch ids are signed integers (``-2012506538`` in the vendor example), ASCII digits only."""
     text = str(action_id).strip()
-    try:
-        return str(int(text))
-    except ValueError:
-        raise ConfigError("Cybereason batch ids are whole numbers (often negative), not %r." % (action_id,))
+    if text.startswith("+"):
+        text = text[1:]
+    if not _INTEGER.match(text):
+        raise ConfigError("Cybereason batch ids are whole numbers (often negative), not %.60r." % (action_id,))
+    return str(int(text))
+
+
+def item_key(value):
+    """An allActions ``batchId`` as a batch key, or None when it is not a whole number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and _INTEGER.match(value):
+        return str(int(value))
+    return None
+
+
+def describe(value):
+    """A short, safe description of an unexpected JSON value for messages."""
+    kinds = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+             float: "a number", type(None): "null"}
+    kind = kinds.get(type(value), type(value).__name__)
+    if isinstance(value, (dict, list)):
+        return "%s of %d item%s" % (kind, len(value), "" if len(value) == 1 else "s")
+    return "%s (%.60r)" % (kind, value)
 
 
 def epoch_iso(value):
-    """Epoch milliseconds (``startTime``, ``abortTime``) as ISO-8601 UTC, or None."""
-    millis = _int(value)
-    if millis <= 0:
-        return None
-    stamp = datetime.datetime.fromtimestamp(millis / 1000.0, tz=datetime.timezone.utc)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (stamp.microsecond // 1000)
-
-
-def _int(value):
+    """Epoch milliseconds (``startTime``, ``abortTime``) as ISO-8601 UTC, or None (also for
+    values that are not a plausible time: these fields only inform)."""
     try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 0
+        millis = int(value or 0)
+        if millis <= 0:
+            return None
+        stamp = datetime.datetime.fromtimestamp(millis / 1000.0, tz=datetime.timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (stamp.microsecond // 1000)

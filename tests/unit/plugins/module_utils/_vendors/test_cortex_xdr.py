@@ -67,7 +67,7 @@ def parse(case: str, **options: object):
     ("failed_and_timeout", "failed", True, (2, 0, 2, 0), "FAILED=1, TIMEOUT=1"),
     ("all_cancelled", "cancelled", True, (2, 0, 2, 0), "CANCELLED=1, ABORTED=1"),
     ("all_expired", "expired", True, (1, 0, 1, 0), "EXPIRED"),
-    ("cancelled_and_expired", "failed", True, (2, 0, 2, 0), "CANCELLED=1, EXPIRED=1"),
+    ("cancelled_and_expired", "cancelled", True, (2, 0, 2, 0), "CANCELLED=1, EXPIRED=1"),  # a cancel wins
     ("success_and_expired", "partial", True, (3, 2, 1, 0), "COMPLETED_SUCCESSFULLY=2, EXPIRED=1"),
     ("all_partial", "partial", True, (2, 0, 2, 0), "COMPLETED_PARTIAL"),
     ("success_and_partial", "partial", True, (2, 1, 1, 0), "COMPLETED_SUCCESSFULLY=1, COMPLETED_PARTIAL=1"),
@@ -130,10 +130,45 @@ def test_fetch_sends_numeric_ids_and_leaves_unknown_ids_out():
         vendor.statuses(["1001", "1002"], FailurePolicy("0"))
 
 
-@pytest.mark.parametrize("answer", [{"reply": {"data": ["e1"]}}, {"data": {}}, ["reply"]])
-def test_malformed_reply_is_an_api_error(answer):
-    with pytest.raises(ApiError, match="without a reply.data object"):
+@pytest.mark.parametrize("answer, what", [
+    ({"reply": {"data": ["e1"]}}, "reply.data is a list of 1 item, not an object"),
+    ({"data": {}}, "no reply object"),
+    (["reply"], "no reply object"),
+    (None, "no reply object"),
+    ({"reply": {"data": {"e1": 3}}}, "reply.data['e1'] is a number (3), not a status word"),
+    ({"reply": {"data": {"e1": {"status": "FAILED"}}}}, "reply.data['e1'] is an object"),
+])
+def test_malformed_reply_is_an_api_error_naming_what(answer, what):
+    with pytest.raises(ApiError) as caught:
         xdr(FakeClient({5: answer})).fetch(["5"])
+    assert "Cortex XDR answered POST /public_api/v1/actions/get_action_status/ for group action 5" in caught.value.message
+    assert what in caught.value.message and caught.value.status == 200
+
+
+@pytest.mark.parametrize("reply", [{"data": None}, {"data": {}}, {}])
+def test_empty_or_null_data_is_an_unknown_id(reply):
+    assert xdr(FakeClient({5: {"reply": reply}})).fetch(["5"]) == {}
+
+
+@pytest.mark.parametrize("words, state, targets", [
+    (["completed_successfully", "Completed_Successfully"], "succeeded", (2, 2, 0, 0)),
+    (["CANCELED", "COMPLETED_SUCCESSFULLY"], "cancelled", (2, 1, 1, 0)),
+    (["canceled"], "cancelled", (1, 0, 1, 0)),
+    ([" in_progress ", "COMPLETED_SUCCESSFULLY"], "running", (2, 1, 0, 1)),
+    (["completed successfully", "expired"], "partial", (2, 1, 1, 0)),
+    ([None, "COMPLETED_SUCCESSFULLY"], "unknown", (2, 1, 0, 1)),
+])
+def test_status_words_match_without_regard_to_case_and_canceled_spelling(words, state, targets):
+    reply = {"data": dict(("e%d" % i, w) for i, w in enumerate(words))}
+    status = xdr().parse_reply("9", reply)
+    assert status.state == state
+    assert tuple(status.targets[k] for k in ("total", "succeeded", "failed", "pending")) == targets
+
+
+def test_a_cancel_never_succeeds_even_with_every_other_endpoint_done():
+    reply = {"data": dict([("e%d" % i, "COMPLETED_SUCCESSFULLY") for i in range(99)] + [("e99", "CANCELED")])}
+    status = FailurePolicy("5%").apply(xdr().parse_reply("9", reply))
+    assert status.state == "cancelled" and status.succeeded is False
 
 
 def test_402_names_the_license():
@@ -148,10 +183,13 @@ def test_group_action_id_accepts_numbers_and_strings(value, expected):
     assert group_action_id(value) == expected
 
 
-@pytest.mark.parametrize("value", ["abc", "12a", "-3", "1.5"])
+@pytest.mark.parametrize("value", ["abc", "12a", "-3", "1.5", "1_000", "\u0661\u0662", "\u00b2", "+5", "../5",
+                                   "1" * 20])
 def test_malformed_id_is_refused_before_any_request(value):
-    with pytest.raises(ConfigError, match="are numbers"):
-        xdr(FakeClient({}), action_ids=[value])
+    client = FakeClient({})
+    with pytest.raises(ConfigError, match="are whole numbers"):
+        xdr(client, action_ids=[value])
+    assert client.bodies == []
 
 
 def test_advanced_headers_follow_the_documented_recipe():
@@ -168,6 +206,15 @@ def test_advanced_auth_gives_each_request_a_fresh_nonce_and_millisecond_timestam
     assert first["x-xdr-nonce"] != second["x-xdr-nonce"]
     assert first["x-xdr-timestamp"] == "1700000000123"
     assert first["Authorization"] == advanced_headers("my-key", first["x-xdr-nonce"], "1700000000123")["Authorization"]
+
+
+def test_advanced_hash_and_nonce_are_registered_as_secrets_of_the_run():
+    vendor = xdr(auth_type="advanced")
+    prepared = vendor.client.session.auth(requests.Request("POST", "https://x/").prepare())
+    echoed = "echo: Authorization=%s x-xdr-nonce=%s" % (prepared.headers["Authorization"], prepared.headers["x-xdr-nonce"])
+    scrubbed = vendor.client.message(echoed)
+    assert prepared.headers["Authorization"] not in scrubbed and prepared.headers["x-xdr-nonce"] not in scrubbed
+    assert scrubbed.startswith("echo: Authorization=")
 
 
 def test_standard_and_advanced_session_setup():

@@ -35,20 +35,29 @@ def cybereason(**options):
     (103, "failed", True, (3, 0, 3, 0)),        # NotSupported counts as failed
     (-104, "running", False, (40, 4, 0, 36)),
     (105, "pending", False, (5, 0, 0, 5)),
-    (-106, "cancelled", True, (3, 1, 0, 0)),
-    (107, "cancelled", True, (2, 0, 0, 0)),     # abortTimeout without an aborterUser
+    (-106, "cancelled", True, (3, 1, 2, 0)),    # aborted sensors stay in targets, as failed
+    (107, "failed", True, (2, 0, 2, 0)),        # abortTimeout is the sensors' timeout, not a person's cancel
     (108, "partial", True, (4, 3, 1, 0)),       # Disconnected left at the end did not succeed
     (-109, "partial", True, (4, 3, 1, 0)),      # an unknown key is never a success
     (110, "partial", True, (5, 3, 2, 0)),       # sensors the stats do not account for
     (111, "running", False, (4, 2, 0, 2)),      # an unknown key while running may be a new step
     (112, "cancelled", True, (2, 2, 0, 0)),     # abort fields make it cancelled
+    (113, "partial", True, (1000, 999, 1, 0)),  # one AbortTimeout sensor among 999 Succeeded
+    (-114, "failed", True, (0, 0, 0, 0)),       # final with no stats and no sensors: nothing shows it worked
+    (115, "succeeded", True, (2, 2, 0, 0)),     # "finalState": "true" as a string (demisto/content test_data)
+    (116, "partial", True, (3, 1, 2, 0)),       # batch aborted by timeout: failed sensors, not a cancel
+    (-117, "cancelled", True, (2, 1, 1, 0)),    # Aborted sensors without aborterUser: a cancel (fail safe)
+    (118, "running", False, (2, 1, 0, 1)),      # "finalState": "false" as a string
 ])
 def test_state_table(batch_id, state, terminal, targets):
     status = cybereason().parse_item(ITEMS[batch_id])
     assert (status.state, status.terminal) == (state, terminal)
     assert tuple(status.targets[k] for k in ("total", "succeeded", "failed", "pending")) == targets
     assert status.raw is ITEMS[batch_id]
-    assert status.extra["stats"] is ITEMS[batch_id]["globalStats"]["stats"]
+    if ITEMS[batch_id]["globalStats"] is None:
+        assert status.extra["stats"] == {}
+    else:
+        assert status.extra["stats"] is ITEMS[batch_id]["globalStats"]["stats"]
     assert status.action_id == str(batch_id)
 
 
@@ -70,6 +79,25 @@ def test_partial_against_allowed_failures(allowed, succeeded):
     assert status.succeeded is succeeded
 
 
+@pytest.mark.parametrize("allowed, succeeded", [("0", False), ("1", True), ("0.1%", True), ("0.05%", False)])
+def test_one_abort_timeout_among_999_is_judged_by_allowed_failures(allowed, succeeded):
+    status = FailurePolicy(allowed).apply(cybereason().parse_item(ITEMS[113]))
+    assert status.state == "partial" and status.succeeded is succeeded
+    assert status.targets == {"total": 1000, "succeeded": 999, "failed": 1, "pending": 0}
+
+
+def test_final_batch_without_sensors_never_succeeds():
+    status = FailurePolicy("100%").apply(cybereason().parse_item(ITEMS[-114]))
+    assert (status.state, status.terminal, status.succeeded) == ("failed", True, False)
+    assert "no sensors and no stats" in status.errors[-1]["message"]
+    assert status.vendor_status == "final: no sensors"
+
+
+@pytest.mark.parametrize("batch_id", [-106, -117])
+def test_cancel_by_a_person_never_succeeds(batch_id):
+    assert FailurePolicy("100%").apply(cybereason().parse_item(ITEMS[batch_id])).succeeded is False
+
+
 def test_cancelled_never_succeeds_even_when_all_sensors_did():
     assert FailurePolicy("100%").apply(cybereason().parse_item(ITEMS[112])).succeeded is False
 
@@ -88,7 +116,10 @@ def test_errors_vendor_status_and_times():
     assert aborted.finished_at == "2023-11-14T22:14:20.000Z"
     assert aborted.errors[-1] == {"target": "batch", "message": "aborted by ops@example.com",
                                   "time": "2023-11-14T22:14:20.000Z"}
-    assert cybereason().parse_item(ITEMS[107]).errors[-1]["message"] == "aborted by a sensor timeout"
+    timed_out = cybereason().parse_item(ITEMS[107])
+    assert timed_out.errors[-1]["message"] == "aborted by a sensor timeout (abortTimeout), not by a person"
+    assert timed_out.vendor_status == "final, aborted by sensor timeout: AbortTimeout=2"
+    assert {"target": "AbortTimeout", "message": "2 sensors", "time": None} in timed_out.errors
 
 
 def test_extra_keys():
@@ -98,14 +129,21 @@ def test_extra_keys():
     assert status["unknown_stats"] == {}
 
 
-@pytest.mark.parametrize("given, key", [("-2012506538", "-2012506538"), (-5, "-5"), (" 42 ", "42"), ("+7", "7")])
+@pytest.mark.parametrize("given, key", [("-2012506538", "-2012506538"), (-5, "-5"), (" 42 ", "42"), ("+7", "7"),
+                                        ("007", "7")])
 def test_batch_key_accepts_numbers_and_strings(given, key):
     assert batch_key(given) == key
 
 
-def test_batch_key_rejects_non_numbers():
+@pytest.mark.parametrize("given", ["abc", "1_000", "\u0661\u0662", "\u00b2", "1.5", "", "--1", "0x10"])
+def test_batch_key_rejects_non_numbers(given):
     with pytest.raises(ConfigError, match="whole numbers"):
-        batch_key("abc")
+        batch_key(given)
+
+
+def test_malformed_id_is_refused_before_any_request():
+    with pytest.raises(ConfigError, match="whole numbers"):
+        cybereason(action_ids=["-5", "../../logout"])
 
 
 def test_credentials_required():
