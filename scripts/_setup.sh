@@ -31,13 +31,27 @@ find_python() {
 }
 
 # --- virtual environments ----------------------------------------------------------------------
-# ensure_venv DIR PYTHON REQUIREMENT-ARGS...: create DIR and install the requirements, unless its
-# stamp already records this interpreter version and these requirements.
+# Every venv installs the versions of the last green run: tests/constraints/<venv name>.txt (pip
+# constraints, `pip freeze` of that venv) is applied when it exists. Bump them on purpose, in a
+# commit of their own: `scripts/test constraints` rewrites them from the venvs as they are now.
+CONSTRAINTS_DIR="$ROOT/tests/constraints"
+
+constraints_for() {
+    local file
+    file="$CONSTRAINTS_DIR/$(basename "$1" | sed 's/^\.//').txt"
+    [ -f "$file" ] && printf '%s\n' "$file"
+    return 0
+}
+
+# ensure_venv DIR PYTHON REQUIREMENT-ARGS...: create DIR and install the requirements (under its
+# constraints file), unless its stamp already records this interpreter, these requirements and
+# these constraints.
 ensure_venv() {
-    local dir="$1" python="$2" stamp hash
+    local dir="$1" python="$2" stamp hash constraints
     shift 2
+    constraints="$(constraints_for "$dir")"
     hash="$( { "$python" -c 'import sys; print(sys.version)'; printf '%s\n' "$@";
-               local arg; for arg in "$@"; do [ -f "$arg" ] && cat "$arg"; done; } \
+               local arg; for arg in "$@" $constraints; do [ -f "$arg" ] && cat "$arg"; done; } \
              | sha256sum | cut -c1-16)"
     stamp="$dir/.actiongate-stamp-$hash"
     if [ -z "${TEST_FORCE_INSTALL:-}" ] && [ -f "$stamp" ] && "$dir/bin/python" -c '' 2>/dev/null; then
@@ -55,6 +69,7 @@ ensure_venv() {
     for arg in "$@"; do
         if [ -f "$arg" ]; then pip_args+=(-r "$arg"); else pip_args+=("$arg"); fi
     done
+    [ -n "$constraints" ] && pip_args+=(-c "$constraints") && echo "$dir: versions from ${constraints#"$ROOT"/}"
     "$dir/bin/python" -m pip install --disable-pip-version-check --quiet "${pip_args[@]}" || return 1
     touch "$stamp"
 }
@@ -63,6 +78,18 @@ setup_dev_venv() {
     local python
     python="$(find_python 3.11)" || { echo "Python 3.11 not found (PATH, pyenv)"; return 1; }
     ensure_venv "$VENV" "$python" "$CORE_CURRENT" tests/requirements.txt requirements.txt
+}
+
+# write_constraints DIR: tests/constraints/<venv name>.txt from what DIR has installed now.
+write_constraints() {
+    local dir="$1" file
+    file="$CONSTRAINTS_DIR/$(basename "$dir" | sed 's/^\.//').txt"
+    [ -x "$dir/bin/python" ] || { echo "no venv at $dir"; return 1; }
+    mkdir -p "$CONSTRAINTS_DIR" || return 1
+    { echo "# pip constraints for $(basename "$dir"): the versions of the last green run ($("$dir/bin/python" -V))."
+      echo "# Rewritten on purpose by 'scripts/test constraints'; applied by scripts/_setup.sh ensure_venv."
+      "$dir/bin/python" -m pip freeze --exclude-editable --disable-pip-version-check | grep -v '^-e ' | LC_ALL=C sort -f
+    } > "$file.tmp" && mv "$file.tmp" "$file" && echo "wrote ${file#"$ROOT"/}"
 }
 
 # galaxy-importer pins ansible-lint (<= a release) and attrs (< 24) that would hold the dev venv

@@ -8,11 +8,21 @@ from __future__ import annotations
 def _collection_path():
     """Make ``ansible_collections.actiongate.agents`` importable and findable by ansible.
 
-    A symlink under .build/collections points at the repo root (the collection root)."""
+    In a checkout, a symlink under .build/collections points at the repo root (the collection
+    root). Under ansible-test the checkout already is ``.../ansible_collections/actiongate/agents``
+    and ansible-test's collection loader owns the import path: only the root is added, for
+    ``tests.simulator``."""
     import os
     import sys
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if root not in sys.path:  # ``tests.simulator`` and ``tests.adversarial`` (pytest.ini does it too)
+        sys.path.insert(0, root)
+    parts = root.split(os.sep)
+    if parts[-3:] == ["ansible_collections", "actiongate", "agents"]:
+        base = os.sep.join(parts[:-3])
+        os.environ.setdefault("ANSIBLE_COLLECTIONS_PATH", base)
+        return base
     base = os.path.join(root, ".build", "collections")
     link = os.path.join(base, "ansible_collections", "actiongate", "agents")
     if not os.path.islink(link) and not os.path.isdir(link):
@@ -23,8 +33,6 @@ def _collection_path():
             pass
     if base not in sys.path:
         sys.path.insert(0, base)
-    if root not in sys.path:  # ``tests.simulator`` and ``tests.adversarial`` (pytest.ini does it too)
-        sys.path.insert(0, root)
     os.environ["ANSIBLE_COLLECTIONS_PATH"] = base
     return base
 
