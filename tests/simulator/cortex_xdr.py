@@ -29,6 +29,13 @@ Default keys (``/_sim/cortex_xdr/config {"keys": ...}`` replaces them):
   ``clock_skew_seconds``; the simulated clock only moves actions), and a nonce is accepted once
   [I: the vendor does not publish either rule].
 
+Status spelling: the reference spells ``CANCELLED`` and upper-cases every word (research §2a);
+Cortex's own script-execution counters say ``endpoints_canceled`` (demisto/content
+``Packs/ApiModules/Scripts/CoreIRApiModule/test_data/get_script_execution_status.json``). So a
+client should not depend on case or on that spelling: ``status_case`` (``upper``, ``lower``,
+``title``) and ``canceled_spelling`` (``CANCELED``) change how ``get_action_status`` spells its
+words [I: no tenant is known to send them so; a defensive setting].
+
 Errors use the vendor envelope ``{"reply": {"err_code", "err_msg", "err_extra"}}``: 400 for a
 body that is not the expected JSON, 401 for any authentication failure, 402 when the tenant
 lacks the license (``licensed: false``), 403 when the key's ``permissions`` (API names such as
@@ -142,6 +149,8 @@ class State:
             self.pace = dict(PACE)
             self.mix: dict[str, float] = {"COMPLETED_SUCCESSFULLY": 1.0}
             self.error_reasons = True
+            self.status_case = "upper"
+            self.canceled_spelling = False
             self.endpoints: dict[str, dict[str, Any]] = {}
             self.actions: dict[int, dict[str, Any]] = {}
             self._ids = itertools.count(1001)
@@ -307,12 +316,18 @@ class State:
         if action is None:
             return {"data": {}}
         data = self.statuses(action)
-        reply: dict[str, Any] = {"data": data}
         reasons = {eid: self.error_reason(action["plans"][eid]["reason"])
                    for eid, status in data.items() if status == "FAILED" and action["plans"][eid]["reason"]}
+        reply: dict[str, Any] = {"data": {eid: self.spell(status) for eid, status in data.items()}}
         if self.error_reasons and reasons:
             reply["errorReasons"] = reasons
         return reply
+
+    def spell(self, status: str) -> str:
+        """A status word as this tenant spells it (``status_case``, ``canceled_spelling``)."""
+        if self.canceled_spelling and status == "CANCELLED":
+            status = "CANCELED"
+        return {"lower": status.lower(), "title": status.title()}.get(self.status_case, status)
 
     @staticmethod
     def error_reason(text: str) -> dict[str, Any]:
@@ -543,7 +558,7 @@ def control_add_endpoints() -> Response:
 @control.post("/config")
 def control_config() -> Response:
     """Pace fields, mix, error_reasons, keys {id: {key, type, permissions, expired}}, licensed,
-    timestamp_window, clock_skew_seconds."""
+    timestamp_window, clock_skew_seconds, status_case (upper | lower | title), canceled_spelling."""
     body = request.get_json(force=True)
     xdr = state()
     try:
@@ -565,8 +580,10 @@ def _apply_config(xdr: State, body: dict[str, Any]) -> None:
         if any(v.get("type") not in ("standard", "advanced") or not v.get("key") for v in keys.values()):
             raise ValueError("each key needs a key and type standard or advanced")
         xdr.keys = keys
+    if "status_case" in body and body["status_case"] not in ("upper", "lower", "title"):
+        raise ValueError("status_case must be upper, lower or title")
     for name, cast in (("licensed", bool), ("error_reasons", bool), ("timestamp_window", float),
-                       ("clock_skew_seconds", float)):
+                       ("clock_skew_seconds", float), ("status_case", str), ("canceled_spelling", bool)):
         if name in body:
             setattr(xdr, name, cast(body[name]))
 

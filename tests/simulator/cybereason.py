@@ -11,7 +11,13 @@ failed login still hands out an unauthenticated ``JSESSIONID`` (servlet containe
 session before checking credentials) [I], so a client cannot judge success by the cookie alone.
 Sessions last ``session_lifetime`` seconds from login (8 h, authentication.html). A REST call
 without a valid session gets a 302 to ``/login.html`` (or, with ``unauthenticated: html``, a
-200 HTML login page), never a JSON 401.
+200 HTML login page; with ``unauthenticated: 401`` or ``403``, that status with an HTML error
+page), never a JSON 401. The clients show each: forensic-security/cybereason
+``src/cybereason/client.py`` maps 302 to re-authentication and 403 to UnauthorizedRequest, and
+responses.html lists 403 "not authorized" [I: which one a given server sends is not documented].
+``GET /logout`` ends the session and redirects to the login page (forensic-security/cybereason
+``client.py`` ``logout``, called when the client closes); each logout is counted in
+``GET /_sim/cybereason/sessions`` (``logouts``).
 
 Default credentials: username ``admin@sim.local``, password ``changeme``.
 
@@ -25,7 +31,12 @@ flight (research §3f). Finished batches drop off ``allActions`` after ``retenti
 Abort "only aborts actions that have not been sent to the sensor" (abortSensor.html): pending
 and disconnected sensors become ``Aborted``; sensors in flight carry on. An abort by timeout
 (control API only) turns every unfinished sensor into ``AbortTimeout`` and sets
-``abortTimeout``.
+``abortTimeout`` ("aborted because of timeout settings on the sensor", seed 002's field
+table: no person asked for it, and ``aborterUser`` stays null). A single sensor can also end
+as ``AbortTimeout`` on its own (``outcomes: {"AbortTimeout": 1}``) while the batch is not aborted.
+With ``flags_as_strings``, ``finalState`` and ``abortTimeout`` are the strings ``"true"`` and
+``"false"``, as in the recorded answer of demisto/content
+``Packs/Cybereason/Integrations/Cybereason/test_data/fetch_scan_status_raw_response.json``.
 """
 
 from __future__ import annotations
@@ -69,6 +80,7 @@ LOGIN_PAGE = ("<!DOCTYPE html><html><head><title>Cybereason</title></head><body>
               "<app-login>%s<form method=\"post\" action=\"/login.html\">"
               "<input name=\"username\"><input name=\"password\" type=\"password\"></form>"
               "</app-login></body></html>")
+ERROR_PAGE = "<!DOCTYPE html><html><head><title>Error</title></head><body><h1>HTTP Status %d - %s</h1></body></html>"
 APP_PAGE = "<!DOCTYPE html><html><head><title>Cybereason</title></head><body><app-root></app-root></body></html>"
 
 
@@ -93,7 +105,7 @@ class State:
         with self.lock:
             self.users = {DEFAULT_USER: DEFAULT_PASSWORD}
             self.sessions: dict[str, dict[str, Any]] = {}
-            self.counters = {"logins": 0, "failed_logins": 0}
+            self.counters = {"logins": 0, "failed_logins": 0, "logouts": 0}
             self.sensors = _default_sensors()
             self.batches: list[dict[str, Any]] = []
             self.session_lifetime = 8 * 3600.0  # cookies are valid 8 hours (authentication.html)
@@ -101,8 +113,9 @@ class State:
             self.mix: dict[str, float] = {"Succeeded": 1.0}
             self.retention_seconds = 600.0
             self.login_failure = "redirect"  # or "page"
-            self.unauthenticated = "redirect"  # or "html"
+            self.unauthenticated = "redirect"  # or "html", "401", "403"
             self.failed_login_sets_cookie = True
+            self.flags_as_strings = False
             self._ids = random.Random(2)
 
     def now(self) -> float:
@@ -201,15 +214,19 @@ class State:
             "actionType": batch["actionType"],
             "actionArguments": batch["actionArguments"],
             "globalStats": {"stats": stats},
-            "finalState": self.finished_at(batch) is not None,
+            "finalState": self.flag(self.finished_at(batch) is not None),
             "totalNumberOfProbes": len(batch["plan"]),
             "initiatorUser": batch["initiatorUser"],
             "startTime": int(batch["start"] * 1000),
             "aborterUser": abort["user"] if abort else None,
             "abortTime": int(abort["at"] * 1000) if abort else 0,
-            "abortTimeout": bool(abort and abort["timeout"]),
+            "abortTimeout": self.flag(bool(abort and abort["timeout"])),
             "abortHttpStatusCode": 200 if abort else None,
         }
+
+    def flag(self, value: bool) -> bool | str:
+        """A boolean field as JSON true/false, or as the strings some servers send (see module doc)."""
+        return ("true" if value else "false") if self.flags_as_strings else value
 
     # ---- sensors --------------------------------------------------------------------------------
 
@@ -290,6 +307,9 @@ def guard() -> Response | None:
     cyb = state()
     if cyb.session_user(request.cookies.get(SESSION_COOKIE)):
         return None
+    if cyb.unauthenticated in ("401", "403"):
+        code = int(cyb.unauthenticated)
+        return html(ERROR_PAGE % (code, "Unauthorized" if code == 401 else "Forbidden"), code)
     return html(LOGIN_PAGE % "") if cyb.unauthenticated == "html" else _login_redirect()
 
 
@@ -326,9 +346,11 @@ def app_page() -> Response:
 
 @blueprint.get("/logout")
 def logout() -> Response:
+    """End the session (the guard already sent a request without one to the login page)."""
     cyb = state()
     with cyb.lock:
-        cyb.sessions.pop(request.cookies.get(SESSION_COOKIE, ""), None)
+        if cyb.sessions.pop(request.cookies.get(SESSION_COOKIE, ""), None) is not None:
+            cyb.counters["logouts"] += 1
     return _login_redirect()
 
 
@@ -378,7 +400,7 @@ control = Blueprint("cybereason_control", __name__, url_prefix="/_sim/cybereason
 
 CONFIG_FIELDS = {"session_lifetime": float, "sensor_seconds": float, "retention_seconds": float,
                  "mix": dict, "users": dict, "login_failure": str, "unauthenticated": str,
-                 "failed_login_sets_cookie": bool}
+                 "failed_login_sets_cookie": bool, "flags_as_strings": bool}
 
 
 @control.post("/batches")
@@ -439,7 +461,8 @@ def control_sensors() -> Response:
 @control.post("/config")
 def control_config() -> Response:
     """session_lifetime, sensor_seconds (pace), retention_seconds, mix, users, login_failure
-    ("redirect" | "page"), unauthenticated ("redirect" | "html"), failed_login_sets_cookie."""
+    ("redirect" | "page"), unauthenticated ("redirect" | "html" | "401" | "403"),
+    failed_login_sets_cookie, flags_as_strings."""
     body = request.get_json(force=True)
     unknown = set(body) - set(CONFIG_FIELDS)
     if unknown:

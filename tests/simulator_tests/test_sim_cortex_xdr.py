@@ -307,8 +307,24 @@ def test_control_abort_show_and_pace(simulator):
     assert len(endpoints) == 2
 
 
+@pytest.mark.parametrize("config, spelled", [
+    ({"status_case": "lower"}, ["cancelled", "completed_successfully"]),
+    ({"status_case": "title", "canceled_spelling": True}, ["Canceled", "Completed_Successfully"]),
+    ({"canceled_spelling": True}, ["CANCELED", "COMPLETED_SUCCESSFULLY"]),
+    ({}, ["CANCELLED", "COMPLETED_SUCCESSFULLY"]),
+])
+def test_status_spelling_settings(simulator, config, spelled):
+    freeze(simulator)
+    simulator.control("POST", "/cortex_xdr/config", config)
+    outcomes = {"c": "CANCELLED", "d": "COMPLETED_SUCCESSFULLY"}
+    action_id = create_id(simulator, endpoints=list(outcomes), outcomes=outcomes)
+    advance(simulator, 3600)
+    data = status_of(simulator, action_id)["data"]
+    assert [data["c"], data["d"]] == spelled
+
+
 @pytest.mark.parametrize("config", [{"mix": {"PENDING": 1}}, {"mix": {}}, {"mix": {"FAILED": 0}},
-                                    {"keys": {"1": {"key": "k", "type": "basic"}}}])
+                                    {"keys": {"1": {"key": "k", "type": "basic"}}}, {"status_case": "shout"}])
 def test_control_rejects_bad_config(simulator, config):
     response = requests.post(simulator.http_url + "/_sim/cortex_xdr/config", json=config, timeout=10)
     assert response.status_code == 400

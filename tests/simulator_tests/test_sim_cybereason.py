@@ -79,6 +79,16 @@ def test_no_session_redirects_to_login_or_serves_html(simulator):
     assert response.status_code == 200 and "<app-login>" in response.text
 
 
+def test_no_session_can_answer_401_or_403(simulator):
+    for code in (401, 403):
+        simulator.control("POST", "/cybereason/config", {"unauthenticated": str(code)})
+        response = requests.get(simulator.http_url + ACTIONS, allow_redirects=False, timeout=10)
+        assert response.status_code == code and response.headers["Content-Type"].startswith("text/html")
+        assert "HTTP Status %d" % code in response.text
+    session = login(simulator.http_url)[0]
+    assert isinstance(batches(session, simulator.http_url), dict)  # a valid session still passes
+
+
 def test_sessions_expire_by_lifetime_and_on_demand(simulator):
     simulator.control("POST", "/cybereason/config", {"session_lifetime": 60})
     session = login(simulator.http_url)[0]
@@ -88,13 +98,22 @@ def test_sessions_expire_by_lifetime_and_on_demand(simulator):
     session = login(simulator.http_url)[0]
     assert simulator.control("POST", "/cybereason/sessions/expire")["expired"] >= 1
     assert session.get(simulator.http_url + ACTIONS, allow_redirects=False, timeout=10).status_code == 302
-    assert simulator.control("GET", "/cybereason/sessions") == {"active": 0, "logins": 2, "failed_logins": 0}
+    assert simulator.control("GET", "/cybereason/sessions") == {"active": 0, "logins": 2, "failed_logins": 0,
+                                                                "logouts": 0}
 
 
-def test_logout_ends_the_session(simulator):
+def test_logout_ends_the_session_and_is_counted(simulator):
     session = login(simulator.http_url)[0]
-    session.get(simulator.http_url + "/logout", timeout=10)
+    other = login(simulator.http_url)[0]
+    response = session.get(simulator.http_url + "/logout", allow_redirects=False, timeout=10)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login.html")
     assert session.get(simulator.http_url + ACTIONS, allow_redirects=False, timeout=10).status_code == 302
+    assert isinstance(batches(other, simulator.http_url), dict)  # only that session ended
+    counts = simulator.control("GET", "/cybereason/sessions")
+    assert (counts["logouts"], counts["active"]) == (1, 1)
+    # a logout without a live session is sent to the login page and counts nothing
+    assert requests.get(simulator.http_url + "/logout", allow_redirects=False, timeout=10).status_code == 302
+    assert simulator.control("GET", "/cybereason/sessions")["logouts"] == 1
 
 
 def test_secure_cookie_over_https(simulator):
@@ -204,6 +223,24 @@ def test_abort_by_timeout_control(simulator):
     item = result["item"]
     assert item["abortTimeout"] is True and item["aborterUser"] is None and item["finalState"] is True
     assert item["globalStats"]["stats"]["AbortTimeout"] == 2
+
+
+def test_one_sensor_ending_in_abort_timeout_without_an_abort(simulator):
+    batch_id = create(simulator, count=4, duration=4, outcomes={"AbortTimeout": 1})
+    advance(simulator, 5)
+    item = simulator.control("GET", "/cybereason/batches/%d" % batch_id)["item"]
+    assert item["finalState"] is True and item["aborterUser"] is None and item["abortTimeout"] is False
+    assert (item["globalStats"]["stats"]["AbortTimeout"], item["globalStats"]["stats"]["Succeeded"]) == (1, 3)
+
+
+def test_flags_as_strings(simulator):
+    simulator.control("POST", "/cybereason/config", {"flags_as_strings": True})
+    batch_id = create(simulator, count=1, duration=60)
+    session = login(simulator.http_url)[0]
+    assert batches(session, simulator.http_url)[batch_id]["finalState"] == "false"
+    advance(simulator, 61)
+    item = batches(session, simulator.http_url)[batch_id]
+    assert (item["finalState"], item["abortTimeout"]) == ("true", "false")
 
 
 def test_unknown_config_key_rejected(simulator):
