@@ -13,6 +13,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+
 try:
     from urllib.parse import quote
 except ImportError:  # pragma: no cover
@@ -43,6 +45,25 @@ WAIT_SPEC = {
     # waiting; a module cannot (plugin_utils/_action.py).
     "progress_interval": {"type": "float", "default": 60.0},
 }
+
+
+# The environment variable ``ca_path`` falls back to, per vendor (``Vendor.NAME``): what the AWX
+# credential types in extensions/awx/credential_types/ set with their ``file`` injector. Read when
+# the client is made, so the controller's environment (where AWX injects it) and, for the action
+# plugins, the task's ``environment`` both count (docs/docsite/rst/authentication.rst).
+CA_PATH_ENV = {
+    "fleet": "FLEET_CA_PATH",
+    "cortex_xdr": "CORTEX_XDR_CA_PATH",
+    "cybereason": "CYBEREASON_CA_PATH",
+    "puppet": "PUPPET_CA_PATH",
+    "rackspace_backup": "RAX_CA_PATH",
+}
+
+
+def ca_path_from_env(vendor_name):
+    """``<VENDOR>_CA_PATH``, or None. Empty counts as unset: an AWX credential with no CA injects ''."""
+    name = CA_PATH_ENV.get(vendor_name)
+    return (os.environ.get(name) or None) if name else None
 
 
 def segment(value):
@@ -78,7 +99,7 @@ class Vendor:
             raise ConfigError("%s needs %s (the API base URL)." % (cls.LABEL, cls.URL_OPTION))
         settings = {
             "validate_certs": options.get("validate_certs") is not False,
-            "ca_path": options.get("ca_path"),
+            "ca_path": options.get("ca_path") or ca_path_from_env(cls.NAME),
             "client_cert": options.get("client_cert"),
             "client_key": options.get("client_key"),
             "timeout": options.get("request_timeout") or 30.0,

@@ -2,15 +2,26 @@
 # Copyright: actiongate.agents contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # PRIVATE: this file is not a public API of the collection and may change without notice.
-"""The one action plugin base: a status module's work, run in-process on the controller.
+"""The one action plugin base: a status module's work, where the task runs.
 
 A module cannot print while it runs, and AWX streams only the play output, so a 30-minute wait
-inside a module is 30 silent minutes. The action plugin of the same name runs the module's
-ActionQuery itself (one task run, one client, one wait), printing a progress line through
-Display at least every ``progress_interval`` seconds. It validates with the module's own
-argument spec (the validator behind ActionBase.validate_argument_spec), so defaults, environment fallbacks (read from the controller's environment,
-where AWX injects credentials, plus the task's ``environment``), ``no_log`` masking, check
-mode and failures are those of the module.
+inside a module is 30 silent minutes. When the task runs on the controller (connection
+``local``, which ``delegate_to: localhost`` also gives, and no ``become``), the action plugin of
+the same name runs the module's ActionQuery itself (one task run, one client, one wait),
+printing a progress line through Display at least every ``progress_interval`` seconds. It
+validates with the module's own argument spec (the validator behind
+ActionBase.validate_argument_spec), so defaults, environment fallbacks, ``no_log`` masking,
+check mode and failures are those of the module.
+
+The task's ``environment`` is laid over the controller's environment (where AWX injects
+credentials) for the whole in-process run, so it feeds the fallbacks and every request, as it
+would a module: HTTP_PROXY, HTTPS_PROXY, NO_PROXY and REQUESTS_CA_BUNDLE are read by requests
+on each call, ``<VENDOR>_CA_PATH`` by the client. The controller's environment is restored
+afterwards (the worker process runs one task for one host).
+
+Any other connection (ssh to a jump host, a container, ``become``) runs the module on that
+host as a normal module (``_execute_module``): its environment, the task's ``environment``,
+its Python and its network path apply, and there are no live progress lines.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -37,7 +48,8 @@ from ansible_collections.actiongate.agents.plugins.plugin_utils._progress import
 
 @contextlib.contextmanager
 def environment(overrides):
-    """The task's ``environment`` on top of the controller's, while fallbacks are read."""
+    """The task's ``environment`` on top of the controller's for the block, then the controller's
+    environment exactly as it was (values added, changed or removed meanwhile are undone)."""
     saved = dict(os.environ)
     os.environ.update(dict((str(k), str(v)) for k, v in overrides.items()))
     try:
@@ -57,23 +69,41 @@ class ActionStatusAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super(ActionStatusAction, self).run(tmp, task_vars)
         del tmp
-        vendor = self.VENDOR
+        if not self.runs_on_controller():
+            return self.run_on_target(result, task_vars)
         task_environment = {}
         self._compute_environment_string(task_environment)
+        with environment(task_environment):
+            result.update(self.run_here(task_vars))
+        return result
+
+    def runs_on_controller(self):
+        """True when a module would run on the controller as this user: connection ``local``
+        (also what ``delegate_to: localhost`` gives) and no ``become``."""
+        name = getattr(self._connection, "_load_name", None) or self._connection.transport
+        return str(name).split(".")[-1] == "local" and not self._play_context.become
+
+    def run_on_target(self, result, task_vars):
+        """The module itself, shipped to and run on the task's host, as ``normal`` runs a module."""
+        result.update(self._execute_module(task_vars=task_vars))
+        self._remove_tmp_path(self._connection._shell.tmpdir)
+        return result
+
+    def run_here(self, task_vars):
+        """The module's result, computed in this process (the task's environment already applied)."""
+        vendor = self.VENDOR
         # ActionBase.validate_argument_spec raises on bad input with a message naming this plugin's
         # Python path; the validator it wraps lets the result name the module, as AnsibleModule does.
         validator = ArgumentSpecValidator(argument_spec(CONNECTION_SPEC, WAIT_SPEC, vendor.OPTIONS),
                                           **vendor.MODULE_KWARGS)
-        with environment(task_environment):
-            validation = validator.validate(dict(self._task.args))
+        validation = validator.validate(dict(self._task.args))
         params = _native(validation.validated_parameters)
         if validation.error_messages:
             outcome = {"failed": True, "msg": self.invalid(validation)}
         else:
             outcome = self.outcome(params, (task_vars or {}).get("inventory_hostname"))
         outcome["invocation"] = {"module_args": params}
-        result.update(masked(outcome, validation._no_log_values))
-        return result
+        return masked(outcome, validation._no_log_values)
 
     def invalid(self, validation):
         message = validation.errors.msg
