@@ -8,6 +8,9 @@ __metaclass__ = type
 
 
 class ModuleDocFragment:
+    # The action-group variants are named ACTION_GROUP_<VENDOR>, never just <VENDOR>: ansible-doc
+    # resolves ``actiongate.agents.attributes.fleet`` to the vendor fragment doc_fragments/fleet.py
+    # before it looks for a FLEET variable here, so the action_group attribute never showed.
     DOCUMENTATION = r"""
 attributes:
   check_mode:
@@ -24,7 +27,7 @@ attributes:
     platforms: all
 """
 
-    FLEET = r"""
+    ACTION_GROUP_FLEET = r"""
 attributes:
   action_group:
     description: Use C(group/actiongate.agents.fleet) or C(group/actiongate.agents.all) in C(module_defaults) to set defaults for this module.
@@ -34,7 +37,7 @@ attributes:
       - actiongate.agents.all
 """
 
-    CORTEX_XDR = r"""
+    ACTION_GROUP_CORTEX_XDR = r"""
 attributes:
   action_group:
     description: Use C(group/actiongate.agents.cortex_xdr) or C(group/actiongate.agents.all) in C(module_defaults) to set defaults for this module.
@@ -44,7 +47,7 @@ attributes:
       - actiongate.agents.all
 """
 
-    CYBEREASON = r"""
+    ACTION_GROUP_CYBEREASON = r"""
 attributes:
   action_group:
     description: Use C(group/actiongate.agents.cybereason) or C(group/actiongate.agents.all) in C(module_defaults) to set defaults for this module.
@@ -54,7 +57,7 @@ attributes:
       - actiongate.agents.all
 """
 
-    PUPPET = r"""
+    ACTION_GROUP_PUPPET = r"""
 attributes:
   action_group:
     description: Use C(group/actiongate.agents.puppet) or C(group/actiongate.agents.all) in C(module_defaults) to set defaults for this module.
@@ -64,7 +67,7 @@ attributes:
       - actiongate.agents.all
 """
 
-    RACKSPACE = r"""
+    ACTION_GROUP_RACKSPACE = r"""
 attributes:
   action_group:
     description: Use C(group/actiongate.agents.rackspace) or C(group/actiongate.agents.all) in C(module_defaults) to set defaults for this module.

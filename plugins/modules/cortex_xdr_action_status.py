@@ -42,7 +42,7 @@ extends_documentation_fragment:
   - actiongate.agents.connection
   - actiongate.agents.wait
   - actiongate.agents.attributes
-  - actiongate.agents.attributes.cortex_xdr
+  - actiongate.agents.attributes.action_group_cortex_xdr
 seealso:
   - plugin: actiongate.agents.cortex_xdr_action_status
     plugin_type: lookup

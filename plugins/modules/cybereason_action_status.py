@@ -51,7 +51,7 @@ extends_documentation_fragment:
   - actiongate.agents.connection
   - actiongate.agents.wait
   - actiongate.agents.attributes
-  - actiongate.agents.attributes.cybereason
+  - actiongate.agents.attributes.action_group_cybereason
 seealso:
   - plugin: actiongate.agents.cybereason_action_status
     plugin_type: lookup

@@ -38,7 +38,7 @@ extends_documentation_fragment:
   - actiongate.agents.connection
   - actiongate.agents.wait
   - actiongate.agents.attributes
-  - actiongate.agents.attributes.fleet
+  - actiongate.agents.attributes.action_group_fleet
 seealso:
   - plugin: actiongate.agents.fleet_action_status
     plugin_type: lookup

@@ -77,7 +77,7 @@ extends_documentation_fragment:
   - actiongate.agents.fleet
   - actiongate.agents.connection
   - actiongate.agents.attributes
-  - actiongate.agents.attributes.fleet
+  - actiongate.agents.attributes.action_group_fleet
 attributes:
   check_mode:
     support: full

@@ -43,7 +43,7 @@ extends_documentation_fragment:
   - actiongate.agents.connection
   - actiongate.agents.wait
   - actiongate.agents.attributes
-  - actiongate.agents.attributes.puppet
+  - actiongate.agents.attributes.action_group_puppet
 seealso:
   - module: actiongate.agents.puppet_activity_events
   - plugin: actiongate.agents.puppet_job_status

@@ -37,7 +37,7 @@ extends_documentation_fragment:
   - actiongate.agents.connection
   - actiongate.agents.wait
   - actiongate.agents.attributes
-  - actiongate.agents.attributes.rackspace
+  - actiongate.agents.attributes.action_group_rackspace
 seealso:
   - module: actiongate.agents.rackspace_backup_agent_events
   - plugin: actiongate.agents.rackspace_backup_status
