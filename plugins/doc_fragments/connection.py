@@ -19,8 +19,8 @@ options:
     default: true
   ca_path:
     description:
-      - PEM file of the CA (or bundle) that signed the server's certificate, such as the
-        Puppet CA or a corporate CA in front of Kibana.
+      - PEM file of the CA (or bundle) that signed the vendor server's certificate, such as a
+        private or corporate CA. Without it the system's trusted CAs are used.
     type: path
   client_cert:
     description:
@@ -33,10 +33,14 @@ options:
     type: path
   request_timeout:
     description:
-      - Seconds to wait for one HTTP answer (connect and read).
-      - While waiting, a request never runs past the C(wait_timeout) deadline.
-      - Connection errors, timeouts, HTTP 429, 502, 503 and 504 are retried with jittered
-        backoff, honouring C(Retry-After); 401 and 403 never are.
+      - Seconds to wait for one HTTP answer (connect and read). Must be more than V(0) and at
+        most V(3600).
+      - Without waiting, it is also the budget of a whole read, retries included. While
+        waiting, no request runs past the C(wait_timeout) deadline.
+      - Reads (the status calls) are retried on connection errors, timeouts and HTTP 429, 502,
+        503 and 504, with jittered backoff, honouring C(Retry-After); 401 and 403 never are. A
+        call that starts or changes something (such as the bulk calls of
+        M(actiongate.agents.fleet_agent_action)) is never retried.
     type: float
     default: 30
 """

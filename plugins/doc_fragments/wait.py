@@ -15,36 +15,44 @@ options:
     description:
       - Poll until every action is terminal (or failures exceed O(allowed_failures), or
         O(wait_timeout) passes) instead of reading the status once.
-      - In check mode the status is read once and never waited on.
+      - Needs at least one non-blank id; with no ids the task fails at once (listing recent
+        actions is only for V(false)).
+      - In check mode the status is read once and never waited on; this holds for the lookups
+        too when the play runs with C(--check).
     type: bool
     default: false
   wait_timeout:
     description:
       - Seconds to wait in all, for all actions together (one deadline).
       - On timeout the task fails and reports the last state and target counts of every action.
+      - Must be more than V(0) and at most V(604800) (a week).
     type: float
     default: 1800
   wait_interval:
     description:
       - Seconds before the second poll. Later delays grow by half each time, with jitter, up to
         O(wait_max_interval). The last poll lands on the deadline.
+      - At least V(0.5) and at most V(86400).
     type: float
     default: 5
   wait_max_interval:
     description:
       - The longest delay between two polls, in seconds.
+      - At least O(wait_interval) and at most V(86400).
     type: float
     default: 60
   wait_not_found_timeout:
     description:
       - While waiting, how many seconds an action id may be missing from the vendor's answer
         (a just-created action not yet listed) before the task fails naming it.
+      - From V(0) to V(604800).
     type: float
     default: 30
   allowed_failures:
     description:
       - How many failed targets (agents, endpoints, sensors, nodes) an action may have and still
-        count as succeeded. A whole number such as V(3), or a percentage of the targets such as V(5%).
+        count as succeeded. A whole number from V(0) to V(1000000) such as V(3), or a percentage of
+        the targets from V(0%) to V(100%) such as V(5%).
       - While waiting, the wait stops early, and fails, as soon as failures exceed this.
     type: str
     default: "0"
@@ -60,7 +68,14 @@ options:
       - While waiting, print a progress line (each action's state and target counts) at least
         every this many seconds, so a long wait shows in the play output that AWX streams.
       - The status modules run on the controller (through an action plugin of the same name) so
-        they can print while they wait, in one task run. V(0) prints nothing.
+        they can print while they wait, in one task run. V(0) prints nothing. At most V(86400).
     type: float
     default: 60
+  include_raw:
+    description:
+      - Whether each action carries C(raw), the vendor's record untouched.
+      - C(raw) is often half of a result or more; V(false) keeps task results (and AWX job
+        events) small. Nothing else in the result changes.
+    type: bool
+    default: true
 """

@@ -15,7 +15,13 @@ import gc
 import time
 from contextlib import contextmanager
 
-from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionFailed, ActionTimeout
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
+    ActionFailed,
+    ActionGateError,
+    ActionTimeout,
+    ConfigError,
+)
+from ansible_collections.actiongate.agents.plugins.module_utils._options import summarise
 from ansible_collections.actiongate.agents.plugins.module_utils._status import FailurePolicy
 from ansible_collections.actiongate.agents.plugins.module_utils._waiter import wait
 
@@ -23,15 +29,22 @@ MAX_ERRORS_IN_MESSAGE = 3
 
 
 class ActionQuery:
-    """One module or lookup run against one vendor: one client, one login, one deadline."""
+    """One module or lookup run against one vendor: one secret registry, one client, one login,
+    one deadline. ``secrets`` is the run's SecretRegistry (made from the options when None); the
+    client registers what it obtains during the run (tokens, cookies) in the same one."""
 
     def __init__(self, vendor_cls, options, check_mode=False, clock=time.monotonic, sleep=time.sleep,
-                 on_poll=None):
+                 on_poll=None, secrets=None):
+        self.secrets = vendor_cls.secret_registry(options) if secrets is None else secrets
         self.options = options
-        self.policy = FailurePolicy(options.get("allowed_failures"))
-        self.vendor = vendor_cls(options)
         self.check_mode = check_mode
         self.clock, self.sleep, self.on_poll = clock, sleep, on_poll
+        self.warnings = []
+        self.vendor = None
+        self.require_ids(vendor_cls)
+        client = vendor_cls.make_client(options, secrets=self.secrets)  # checks every option first
+        self.vendor = vendor_cls(options, client=client)
+        self.policy = FailurePolicy(options.get("allowed_failures"))
 
     @property
     def waiting(self):
@@ -39,6 +52,15 @@ class ActionQuery:
 
     def action_ids(self):
         return [str(i).strip() for i in self.options.get("action_ids") or [] if str(i).strip()]
+
+    def require_ids(self, vendor_cls):
+        """``wait=true`` with no ids would judge whatever recent actions the vendor lists."""
+        if self.options.get("wait") and not self.action_ids():
+            noun = vendor_cls.NOUN
+            raise ConfigError(
+                "wait=true needs at least one %s id (action_ids, or the lookup's terms, is empty or blank): "
+                "without ids the gate would judge unrelated recent %ss. Give the ids to wait for, or set "
+                "wait=false to list recent %ss." % (noun, noun, noun))
 
     def run(self, action_ids=None):
         """The module result. Raises ActionFailed or ActionTimeout (carrying the result)."""
@@ -61,7 +83,8 @@ class ActionQuery:
 
     def wait_for(self, ids):
         timeout = float(self.options.get("wait_timeout"))
-        self.vendor.client.deadline = self.clock() + timeout
+        # The client's own (real) clock: with an injected waiter clock the two would not compare.
+        self.vendor.client.set_deadline(timeout)
         return wait(
             lambda: self.read(ids),
             timeout=timeout,
@@ -71,9 +94,16 @@ class ActionQuery:
             not_found_grace=float(self.options.get("wait_not_found_timeout") or 0),
             clock=self.clock, sleep=self.sleep, on_poll=self.on_poll)
 
+    def action_dict(self, status):
+        """One action as returned; without ``raw`` when ``include_raw`` is false."""
+        action = status.as_dict()
+        if self.options.get("include_raw") is False:
+            action.pop("raw", None)
+        return action
+
     def result(self, statuses, outcome=None):
         result = {
-            "actions": [s.as_dict() for s in statuses],
+            "actions": [self.action_dict(s) for s in statuses],
             "terminal": all(s.terminal for s in statuses),
             "succeeded": bool(statuses) and all(s.succeeded for s in statuses),
         }
@@ -85,11 +115,12 @@ class ActionQuery:
     def judge(self, outcome, result):
         """Turn an unhappy wait into ActionTimeout or ActionFailed, with every action's last state."""
         label = self.vendor.LABEL
-        states = "; ".join(s.summary() for s in outcome.statuses)
+        states = "; ".join(s.summary() for s in outcome.statuses[:20]) or "nothing read yet"
         if outcome.reason == "timeout":
-            raise ActionTimeout("Timed out after %ss waiting for %s (wait_timeout=%s). Last state: %s" % (
-                int(round(outcome.elapsed)), _noun(label, self.vendor.NOUN, outcome.statuses),
-                self.options.get("wait_timeout"), states), result)
+            doing = " The deadline passed during this call: %s" % outcome.interrupted if outcome.interrupted else ""
+            raise ActionTimeout("Timed out after %ss waiting for %s (wait_timeout=%s). Last state: %s.%s" % (
+                int(round(outcome.elapsed)), self.noun(outcome.statuses, self.action_ids()),
+                self.options.get("wait_timeout"), states, doing), result)
         if result["succeeded"] or not self.options.get("fail_on_failure", True):
             return
         bad = [s for s in outcome.statuses if not s.succeeded]
@@ -98,7 +129,25 @@ class ActionQuery:
         else:
             why = "finished unsuccessfully (allowed_failures=%s)" % self.policy.text
         raise ActionFailed("%s %s: %s.%s" % (
-            _noun(label, self.vendor.NOUN, bad), why, "; ".join(s.summary() for s in bad), _errors_text(bad)), result)
+            self.noun(bad), why, "; ".join(s.summary() for s in bad[:20]), _errors_text(bad)), result)
+
+    def noun(self, statuses, fallback=()):
+        ids = [s.action_id for s in statuses] or list(fallback)
+        return "%s %s%s %s" % (self.vendor.LABEL, self.vendor.NOUN, "s" if len(ids) != 1 else "",
+                               summarise(ids, render=str))
+
+    def close(self):
+        """End the vendor session (once, success or failure); trouble becomes a warning."""
+        vendor, self.vendor = self.vendor, None
+        if vendor is None:
+            return
+        try:
+            vendor.close()
+        except ActionGateError as error:
+            self.warnings.append("Could not end the %s session: %s" % (vendor.LABEL, error))
+        except Exception as error:  # pylint: disable=broad-except  # never let logout turn a result into a crash
+            self.warnings.append("Could not end the %s session (unexpected %s: %s); please report this." % (
+                vendor.LABEL, type(error).__name__, error))
 
 
 @contextmanager
@@ -116,11 +165,6 @@ def collector_paused():
     finally:
         if was_enabled:
             gc.enable()
-
-
-def _noun(label, noun, statuses):
-    ids = ", ".join(s.action_id for s in statuses)
-    return "%s %s%s %s" % (label, noun, "s" if len(statuses) != 1 else "", ids)
 
 
 def _errors_text(statuses):

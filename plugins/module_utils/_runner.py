@@ -2,28 +2,26 @@
 # Copyright: actiongate.agents contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # PRIVATE: this file is not a public API of the collection and may change without notice.
-"""The module shell: argument spec from the shared pieces, errors turned into ``fail_json``."""
+"""The module shell: argument spec from the shared pieces, errors turned into ``fail_json``, and
+``run_query``, the one run that the module, its action plugin and its lookup share."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 import copy
+import sys
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
-    ActionFailed,
-    ActionGateError,
-    ActionTimeout,
-)
-from ansible_collections.actiongate.agents.plugins.module_utils._http import (
-    HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
-    scrub,
-)
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionGateError
+from ansible_collections.actiongate.agents.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.actiongate.agents.plugins.module_utils._options import cap, url_passwords
 from ansible_collections.actiongate.agents.plugins.module_utils._query import ActionQuery
+from ansible_collections.actiongate.agents.plugins.module_utils._secrets import registry
 from ansible_collections.actiongate.agents.plugins.module_utils._vendor import CONNECTION_SPEC, WAIT_SPEC
+
+ISSUES = "https://github.com/actiongate/agents/issues"
 
 
 def argument_spec(*pieces):
@@ -48,18 +46,37 @@ def status_module(vendor_cls, **kwargs):
 
 
 def require_requests(module):
+    """Fail clearly when the Python that runs the module lacks requests."""
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
 
 
+def requests_missing(where="controller"):
+    """The message for a plugin that runs on the controller: name that Python, not the target's
+    interpreter (``ansible_python_interpreter`` cannot help an action plugin or a lookup)."""
+    return ("The requests Python library is required, and is not installed for the Python that runs "
+            "Ansible on the %s: %s. Install it there, for example with %s -m pip install requests "
+            "(or add it to the execution environment). %s" % (
+                where, sys.executable, sys.executable, REQUESTS_IMPORT_ERROR or ""))
+
+
 def failure(error, secrets):
-    """The error's message (scrubbed) and any partial result or details it carries, as a result
-    dict. The module shell and the action plugin base (plugin_utils/_action.py) share it."""
+    """The error's message (scrubbed, capped) and any partial result or details it carries, as a
+    result dict, scrubbed throughout. The module shell, the action plugin base and the lookup base
+    share it."""
+    secrets = registry(secrets)
     result = getattr(error, "result", None) or {}
     details = getattr(error, "details", None) or {}
     outcome = dict(details, **result)
-    outcome["msg"] = scrub(str(error), secrets)
-    return outcome
+    outcome["msg"] = cap(secrets.scrub(str(error)))
+    return secrets.scrub_data(outcome)
+
+
+def unexpected(plugin, error, secrets):
+    """The message of the last-resort catch: a bug, said plainly, without a traceback or a secret."""
+    return cap(registry(secrets).scrub(
+        "%s failed unexpectedly (%s: %s). This is a bug in actiongate.agents: please report it at %s with "
+        "the task (without its credentials) and this message." % (plugin, type(error).__name__, error, ISSUES)))
 
 
 def fail(module, error, secrets):
@@ -67,14 +84,43 @@ def fail(module, error, secrets):
     module.fail_json(**failure(error, secrets))
 
 
+def run_query(vendor_cls, options, secrets, plugin, work=None, **query_kwargs):
+    """One run of a status module, its action plugin or its lookup: the query (``work(query)``,
+    by default ``query.run()``), the vendor session closed once whatever happens, and every
+    byte that leaves scrubbed. Returns ``(result, warnings)``; a failure is ``failed`` and ``msg``."""
+    query = None
+    try:
+        query = ActionQuery(vendor_cls, options, secrets=secrets, **query_kwargs)
+        result = work(query) if work is not None else query.run()
+    except ActionGateError as error:
+        result = dict(failure(error, secrets), failed=True)
+    except Exception as error:  # pylint: disable=broad-except  # the last-resort catch: no traceback
+        result = {"failed": True, "msg": unexpected(plugin, error, secrets)}
+    finally:
+        if query is not None:
+            query.close()
+    warnings = [cap(secrets.scrub(w)) for w in (query.warnings if query is not None else [])]
+    return secrets.scrub_data(result), warnings
+
+
+def plugin_name(name):
+    """The plugin's fully qualified name, for messages."""
+    name = str(name or "module")
+    return name if "." in name else "actiongate.agents.%s" % name
+
+
 def run_status_module(vendor_cls):
     """The whole ``main()`` of a status module."""
     module = status_module(vendor_cls)
     require_requests(module)
-    secrets = vendor_cls.secrets(module.params)
-    try:
-        query = ActionQuery(vendor_cls, module.params, check_mode=module.check_mode)
-        result = query.run()
-    except (ActionFailed, ActionTimeout, ActionGateError) as error:
-        fail(module, error, secrets)
+    secrets = vendor_cls.secret_registry(module.params)
+    # AnsibleModule masks these in every result and in ``invocation`` (a URL's password among them).
+    module.no_log_values.update(secrets.values)
+    module.no_log_values.update(url_passwords(module.params, vendor_cls.option_names()))
+    result, warnings = run_query(vendor_cls, module.params, secrets, plugin_name(module._name),
+                                 check_mode=module.check_mode)
+    for warning in warnings:
+        module.warn(warning)
+    if result.pop("failed", False):
+        module.fail_json(**result)
     module.exit_json(changed=False, **result)

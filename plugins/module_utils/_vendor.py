@@ -22,6 +22,8 @@ except ImportError:  # pragma: no cover
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionNotFound, AuthError, ConfigError
 from ansible_collections.actiongate.agents.plugins.module_utils._http import ApiClient
+from ansible_collections.actiongate.agents.plugins.module_utils._options import check_options, summarise, url_passwords
+from ansible_collections.actiongate.agents.plugins.module_utils._secrets import SecretRegistry
 
 # Options every vendor module takes (doc fragment ``connection``).
 CONNECTION_SPEC = {
@@ -44,6 +46,8 @@ WAIT_SPEC = {
     # Read by the action plugins and lookups, which run on the controller and can print while
     # waiting; a module cannot (plugin_utils/_action.py).
     "progress_interval": {"type": "float", "default": 60.0},
+    # False leaves ``raw`` (the vendor's record, about half of a result) out of every action.
+    "include_raw": {"type": "bool", "default": True},
 }
 
 
@@ -87,13 +91,35 @@ class Vendor:
     NOUN = "action"
     # Extra AnsibleModule arguments (required_together, required_one_of, ...).
     MODULE_KWARGS = {}
+    # The vendor's accepted range of numeric options, inclusive, checked before any request:
+    # ``{"per_page": (1, 1000)}``. Cite the vendor's limit next to the numbers.
+    OPTION_RANGES = {}
 
     def __init__(self, options, client=None):
         self.options = options
         self.client = client or self.make_client(options)
 
     @classmethod
+    def option_names(cls):
+        """Every option this vendor's modules and lookups can take."""
+        return set(CONNECTION_SPEC) | set(WAIT_SPEC) | set(cls.OPTIONS)
+
+    @classmethod
+    def check_options(cls, options):
+        """Refuse options that cannot work (URLs, numbers, ranges) before any request."""
+        check_options(options, cls.option_names(), cls.OPTION_RANGES, cls.LABEL)
+
+    @classmethod
+    def secret_registry(cls, options):
+        """The run's one SecretRegistry, from the secret options (the client adds run-time ones)."""
+        found = SecretRegistry(cls.secrets(options))
+        for value in url_passwords(options, cls.option_names()):
+            found.add(value)
+        return found
+
+    @classmethod
     def make_client(cls, options, **overrides):
+        cls.check_options(options)
         url = options.get(cls.URL_OPTION)
         if not url:
             raise ConfigError("%s needs %s (the API base URL)." % (cls.LABEL, cls.URL_OPTION))
@@ -151,6 +177,10 @@ class Vendor:
     def login(self):
         raise NotImplementedError
 
+    def close(self):
+        """End what the run opened (a session: Cybereason logs out). Called once at the end of
+        every run, success or failure; must not raise for a session that is already gone."""
+
     def result_extras(self):
         """Vendor-specific keys added to the module result (events, pagination, ...)."""
         return {}
@@ -164,7 +194,6 @@ class Vendor:
         return [policy.apply(found[i]) for i in action_ids]
 
     def not_found_message(self, missing):
-        return "%s has no %s with id %s. %s" % (
-            self.LABEL, self.NOUN, ", ".join(repr(i) for i in missing), self.NOT_FOUND_HINT)
+        return "%s has no %s with id %s. %s" % (self.LABEL, self.NOUN, summarise(missing), self.NOT_FOUND_HINT)
 
     NOT_FOUND_HINT = "Check the id (and that the credentials can see it)."

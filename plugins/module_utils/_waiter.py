@@ -7,7 +7,9 @@
 One monotonic deadline; delays start at ``interval`` and grow to ``max_interval`` with
 jitter; the last poll lands at the deadline, not after it. Stops early when ``stop_early``
 says failures already exceed what is allowed. Not-yet-visible actions are tolerated for
-``not_found_grace`` seconds.
+``not_found_grace`` seconds. When the HTTP client's one deadline runs out during a poll
+(``DeadlineExceeded``: a slow read, a long page list, a retry), the wait ends as a timeout that
+carries the last statuses and says what the call was doing.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -17,18 +19,24 @@ __metaclass__ = type
 import random
 import time
 
+from ansible_collections.actiongate.agents.plugins.module_utils import _errors
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionNotFound
+
+# _errors.DeadlineExceeded (a TransportError): the client's one deadline ran out inside a call.
+DEADLINE_ERRORS = tuple(c for c in (getattr(_errors, "DeadlineExceeded", None),) if c is not None)
 
 
 class WaitOutcome:
-    """The last statuses plus how the wait went. ``reason`` is done, stopped_early or timeout."""
+    """The last statuses plus how the wait went. ``reason`` is done, stopped_early or timeout;
+    ``interrupted`` is the message of the call the deadline cut short, if one was."""
 
-    def __init__(self, statuses, polls, elapsed, history, reason):
+    def __init__(self, statuses, polls, elapsed, history, reason, interrupted=None):
         self.statuses = statuses
         self.polls = polls
         self.elapsed = elapsed
         self.history = history
         self.reason = reason
+        self.interrupted = interrupted
 
 
 def wait(fetch, timeout, interval, max_interval, stop_early=None, not_found_grace=0.0,
@@ -44,9 +52,12 @@ def wait(fetch, timeout, interval, max_interval, stop_early=None, not_found_grac
         polls += 1
         try:
             statuses = fetch()
-        except ActionNotFound:
+        except ActionNotFound as error:
             if clock() - start >= not_found_grace or clock() >= deadline:
                 raise
+            missing = error
+        except DEADLINE_ERRORS as error:
+            return WaitOutcome(statuses or [], polls, clock() - start, history, "timeout", interrupted=str(error))
         else:
             _record(history, last_states, statuses, clock() - start)
             if on_poll is not None:
@@ -57,7 +68,7 @@ def wait(fetch, timeout, interval, max_interval, stop_early=None, not_found_grac
         remaining = deadline - clock()
         if remaining <= 0:
             if statuses is None:  # only ever not-found: let the caller say which ids
-                statuses = fetch()
+                raise missing
             return WaitOutcome(statuses, polls, clock() - start, history, "timeout")
         sleep(_next_sleep(delay, remaining, interval, jitter))
         delay = min(delay * 1.5, float(max_interval))

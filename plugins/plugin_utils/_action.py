@@ -31,16 +31,18 @@ __metaclass__ = type
 import contextlib
 import os
 
-from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionGateError
 from ansible_collections.actiongate.agents.plugins.module_utils._http import HAS_REQUESTS
-from ansible_collections.actiongate.agents.plugins.module_utils._query import ActionQuery
-from ansible_collections.actiongate.agents.plugins.module_utils._runner import argument_spec, failure
+from ansible_collections.actiongate.agents.plugins.module_utils._runner import (
+    argument_spec,
+    plugin_name,
+    requests_missing,
+    run_query,
+)
 from ansible_collections.actiongate.agents.plugins.module_utils._vendor import CONNECTION_SPEC, WAIT_SPEC
 from ansible_collections.actiongate.agents.plugins.plugin_utils._lookup import _native
 from ansible_collections.actiongate.agents.plugins.plugin_utils._progress import Progress
@@ -112,18 +114,22 @@ class ActionStatusAction(ActionBase):
         return message
 
     def outcome(self, params, host):
-        """What the module would return: its result, or ``failed`` with its message."""
+        """What the module would return: its result, or ``failed`` with its message. One secret
+        registry for the run; the result, warnings and progress lines are scrubbed with it, and
+        any unexpected exception becomes a clean failure (_runner.run_query)."""
         if not HAS_REQUESTS:
-            return {"failed": True, "msg": missing_required_lib("requests")}
+            return {"failed": True, "msg": requests_missing()}
         vendor = self.VENDOR
+        secrets = vendor.secret_registry(params)
         label = "%s%s" % ("[%s] " % host if host else "", vendor.LABEL)
-        progress = Progress(label, params.get("progress_interval"))
-        try:
-            query = ActionQuery(vendor, params, check_mode=self._task.check_mode, on_poll=progress.on_poll,
-                                sleep=progress.sleep)
-            return dict(query.run(), changed=False)
-        except ActionGateError as error:
-            return dict(failure(error, vendor.secrets(params)), failed=True)
+        progress = Progress(label, params.get("progress_interval"), scrub=secrets.scrub)
+        result, warnings = run_query(vendor, params, secrets, plugin_name(self._task.resolved_action or self._task.action),
+                                     check_mode=self._task.check_mode, on_poll=progress.on_poll, sleep=progress.sleep)
+        if warnings:
+            result["warnings"] = warnings
+        if not result.get("failed"):
+            result["changed"] = False
+        return result
 
 
 def masked(result, no_log_values):

@@ -13,13 +13,9 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
-from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionGateError, ActionNotFound
-from ansible_collections.actiongate.agents.plugins.module_utils._http import (
-    HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
-    scrub,
-)
-from ansible_collections.actiongate.agents.plugins.module_utils._query import ActionQuery
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionNotFound
+from ansible_collections.actiongate.agents.plugins.module_utils._http import HAS_REQUESTS
+from ansible_collections.actiongate.agents.plugins.module_utils._runner import plugin_name, requests_missing, run_query
 from ansible_collections.actiongate.agents.plugins.plugin_utils._progress import Progress
 
 display = Display()
@@ -66,23 +62,32 @@ def _native(value):
 
 
 class ActionStatusLookup(LookupBase):
-    """Subclasses set ``VENDOR`` (a vendor class) and nothing else."""
+    """Subclasses set ``VENDOR`` (a vendor class) and nothing else.
+
+    Like the module: one secret registry for the run, options checked before any request, the
+    vendor session closed at the end, and every return value, warning, progress line and error
+    scrubbed. In check mode (``--check``) it reads once and never waits."""
 
     VENDOR = None
 
     def run(self, terms, variables=None, **kwargs):
         if not HAS_REQUESTS:
-            raise AnsibleLookupError("The requests Python library is required: %s" % REQUESTS_IMPORT_ERROR)
+            raise AnsibleLookupError(requests_missing())
         self.set_options(var_options=variables, direct=kwargs)
         ids = [to_native(t).strip() for t in _flatten(terms) if to_native(t).strip()]
         options = LookupOptions(self, {"action_ids": ids})
-        secrets = self.VENDOR.secrets(options)
-        progress = Progress(self.VENDOR.LABEL, options.get("progress_interval"))
-        try:
-            query = ActionQuery(self.VENDOR, options, on_poll=progress.on_poll, sleep=progress.sleep)
-            return self._statuses(query, ids)
-        except ActionGateError as error:
-            raise AnsibleLookupError(scrub(str(error), secrets))
+        secrets = self.VENDOR.secret_registry(options)
+        progress = Progress(self.VENDOR.LABEL, options.get("progress_interval"), scrub=secrets.scrub)
+        check_mode = bool((variables or {}).get("ansible_check_mode"))
+        result, warnings = run_query(
+            self.VENDOR, options, secrets, "%s lookup" % plugin_name(self._load_name),
+            work=lambda query: {"actions": self._statuses(query, ids)},
+            check_mode=check_mode, on_poll=progress.on_poll, sleep=progress.sleep)
+        for warning in warnings:
+            display.warning(warning)
+        if result.get("failed"):
+            raise AnsibleLookupError(result["msg"])
+        return result["actions"]
 
     def _statuses(self, query, ids):
         if not ids:
@@ -95,8 +100,8 @@ class ActionStatusLookup(LookupBase):
         if missing and on_missing == "error":
             raise ActionNotFound(query.vendor.not_found_message(missing), missing)
         if missing and on_missing == "warn":
-            display.warning(query.vendor.not_found_message(missing))
-        return [query.policy.apply(found[i]).as_dict() for i in ids if i in found]
+            query.warnings.append(query.vendor.not_found_message(missing))
+        return [query.action_dict(query.policy.apply(found[i])) for i in ids if i in found]
 
 
 def _flatten(terms):

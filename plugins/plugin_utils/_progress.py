@@ -17,15 +17,19 @@ import time
 from ansible.utils.display import Display
 
 display = Display()
+# A progress line names at most this many actions.
+MAX_ACTIONS = 20
 
 
 class Progress:
     """Prints each action's state and counts at the first poll and then at least every
-    ``interval`` seconds: on a poll when one is due, else from inside the wait's sleep."""
+    ``interval`` seconds: on a poll when one is due, else from inside the wait's sleep. Every
+    line goes through ``scrub`` (the run's SecretRegistry.scrub) before it is printed."""
 
-    def __init__(self, label, interval, say=display.display, clock=time.monotonic, sleep=time.sleep):
+    def __init__(self, label, interval, say=display.display, clock=time.monotonic, sleep=time.sleep, scrub=None):
         self.label, self.interval = label, float(interval or 0)
         self.say, self.clock, self._sleep = say, clock, sleep
+        self.scrub = scrub or (lambda text: text)
         self.start = clock()
         self.printed = None
         self.statuses, self.polls = None, 0
@@ -51,6 +55,10 @@ class Progress:
 
     def report(self):
         self.printed = self.clock()
-        self.say("%s: waiting %ds, %d poll%s: %s" % (
+        self.say(self.scrub("%s: waiting %ds, %d poll%s: %s" % (
             self.label, int(self.printed - self.start), self.polls, "" if self.polls == 1 else "s",
-            "; ".join(s.summary() for s in self.statuses)))
+            "; ".join(s.summary() for s in self.statuses[:MAX_ACTIONS]) + _more(self.statuses))))
+
+
+def _more(statuses):
+    return " ... and %d more" % (len(statuses) - MAX_ACTIONS) if len(statuses) > MAX_ACTIONS else ""

@@ -33,7 +33,7 @@ def env_credentials(simulator, auth_type="standard") -> dict:
 
 
 def status_task(simulator, name="status", auth_type="standard", ignore_errors=True, **args) -> dict:
-    params = dict(credentials(simulator, auth_type), wait_interval=0.2, wait_max_interval=0.5)
+    params = dict(credentials(simulator, auth_type), wait_interval=0.5, wait_max_interval=0.5)
     params.update(args)
     return {"name": name, MODULE: params, "register": "out", "ignore_errors": ignore_errors}
 
@@ -284,7 +284,7 @@ def test_lookup_env_credentials_and_wait(simulator, tmp_path):
     action = create(simulator, count=2, pending_seconds=2, run_seconds=0.5)
     with clock_starts_on_first_poll(simulator, STATUS_PATH):
         task = {"name": "wait", "ansible.builtin.set_fact": {
-            "done": "{{ lookup('%s', '%s', wait=true, wait_interval=0.2) }}" % (MODULE, action)}}
+            "done": "{{ lookup('%s', '%s', wait=true, wait_interval=0.5) }}" % (MODULE, action)}}
         run = run_playbook(tmp_path, [task], env=env_credentials(simulator, "advanced"))
     done = run.task("wait")["ansible_facts"]["done"]
     assert done["state"] == "succeeded" and done["terminal"] is True
@@ -303,7 +303,7 @@ def test_lookup_wrong_key_is_clear_and_secret_free(simulator, tmp_path):
 
 def test_adhoc_run_with_env_credentials(simulator):
     action = create(simulator, count=2, run_seconds=0.4)
-    run = run_adhoc(MODULE, "action_ids=%s wait=true wait_interval=0.2" % action,
+    run = run_adhoc(MODULE, "action_ids=%s wait=true wait_interval=0.5" % action,
                     env=env_credentials(simulator, "advanced"))
     assert run.rc == 0, run.output[-2000:]
     result = run.adhoc()

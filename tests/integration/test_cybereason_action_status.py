@@ -20,7 +20,7 @@ def logins(simulator):
 
 
 def status_task(simulator, name="status", ignore_errors=True, **args):
-    params = {"url": simulator.http_url, "username": USER, "password": PASSWORD, "wait_interval": 0.2,
+    params = {"url": simulator.http_url, "username": USER, "password": PASSWORD, "wait_interval": 0.5,
               "wait_max_interval": 0.5}
     params.update(args)
     return {"name": name, MODULE: params, "register": "out", "ignore_errors": ignore_errors}
@@ -264,7 +264,7 @@ def test_lookup_one_dict_per_id_and_on_missing(simulator, tmp_path):
 def test_lookup_env_credentials_and_wait(simulator, tmp_path):
     batch = create(simulator, count=2, sensor_seconds=0.4)
     run = run_playbook(tmp_path, [{"name": "wait", "ansible.builtin.set_fact": {
-        "done": "{{ lookup('actiongate.agents.cybereason_action_status', %d, wait=true, wait_interval=0.2) }}" % batch}}],
+        "done": "{{ lookup('actiongate.agents.cybereason_action_status', %d, wait=true, wait_interval=0.5) }}" % batch}}],
         env=env_credentials(simulator))
     done = run.task("wait")["ansible_facts"]["done"]
     assert done["state"] == "succeeded" and done["terminal"] is True
@@ -285,7 +285,7 @@ def test_lookup_session_expiring_mid_wait(simulator, tmp_path):
     batch = create(simulator, count=3, sensor_seconds=3)
     with clock_starts_on_first_poll(simulator, ACTIONS):
         run = run_playbook(tmp_path, [{"name": "wait", "ansible.builtin.set_fact": {
-            "done": "{{ lookup('actiongate.agents.cybereason_action_status', %d, wait=true, wait_interval=0.2, wait_max_interval=1) }}"
+            "done": "{{ lookup('actiongate.agents.cybereason_action_status', %d, wait=true, wait_interval=0.5, wait_max_interval=1) }}"
                     % batch}}], env=env_credentials(simulator))
     assert run.task("wait")["ansible_facts"]["done"]["state"] == "succeeded"
     assert logins(simulator)["logins"] >= 2
@@ -293,7 +293,7 @@ def test_lookup_session_expiring_mid_wait(simulator, tmp_path):
 
 def test_adhoc_run_with_env_credentials(simulator):
     batch = create(simulator, count=2, sensor_seconds=0.3, batchId=-99)
-    run = run_adhoc(MODULE, "action_ids=-99 wait=true wait_interval=0.2", env=env_credentials(simulator))
+    run = run_adhoc(MODULE, "action_ids=-99 wait=true wait_interval=0.5", env=env_credentials(simulator))
     assert run.rc == 0, run.output[-2000:]
     result = run.adhoc()
     assert result["actions"][0]["action_id"] == str(batch) == "-99"
@@ -304,7 +304,7 @@ def test_adhoc_session_expiring_mid_wait(simulator):
     simulator.control("POST", "/cybereason/config", {"session_lifetime": 4.0})
     create(simulator, count=3, sensor_seconds=3, batchId=-98)
     with clock_starts_on_first_poll(simulator, ACTIONS):
-        run = run_adhoc(MODULE, "action_ids=-98 wait=true wait_interval=0.2 wait_max_interval=1", env=env_credentials(simulator))
+        run = run_adhoc(MODULE, "action_ids=-98 wait=true wait_interval=0.5 wait_max_interval=1", env=env_credentials(simulator))
     assert run.rc == 0, run.output[-2000:]
     assert logins(simulator)["logins"] >= 2
 

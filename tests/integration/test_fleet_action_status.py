@@ -16,7 +16,7 @@ def create(simulator, **spec):
 
 
 def status_task(simulator, name="status", ignore_errors=True, **args):
-    params = {"url": simulator.http_url, "api_key": API_KEY, "wait_interval": 0.2, "wait_max_interval": 0.5}
+    params = {"url": simulator.http_url, "api_key": API_KEY, "wait_interval": 0.5, "wait_max_interval": 0.5}
     params.update(args)
     return {"name": name, MODULE: params, "register": "out", "ignore_errors": ignore_errors}
 
@@ -249,7 +249,7 @@ def test_lookup_env_credentials_and_wait(simulator, tmp_path):
     action = create(simulator, count=2, ack_seconds=0.3)
     with clock_starts_on_first_poll(simulator, STATUS_PATH):
         task = {"name": "wait", "ansible.builtin.set_fact": {
-            "done": "{{ lookup('actiongate.agents.fleet_action_status', '%s', wait=true, wait_interval=0.2) }}" % action}}
+            "done": "{{ lookup('actiongate.agents.fleet_action_status', '%s', wait=true, wait_interval=0.5) }}" % action}}
         run = run_playbook(tmp_path, [task], env={"FLEET_URL": simulator.http_url, "FLEET_API_KEY": API_KEY})
     done = run.task("wait")["ansible_facts"]["done"]
     assert done["state"] == "succeeded" and done["terminal"] is True
@@ -266,7 +266,7 @@ def test_lookup_wrong_key_is_clear_and_secret_free(simulator, tmp_path):
 
 def test_adhoc_run_with_env_credentials(simulator):
     action = create(simulator, count=2, ack_seconds=0.2)
-    run = run_adhoc(MODULE, "action_ids=%s wait=true wait_interval=0.2" % action,
+    run = run_adhoc(MODULE, "action_ids=%s wait=true wait_interval=0.5" % action,
                     env={"FLEET_URL": simulator.http_url, "FLEET_API_KEY": API_KEY})
     assert run.rc == 0, run.output[-2000:]
     result = run.adhoc()

@@ -19,7 +19,7 @@ def action_task(simulator, name="start", **args):
 
 def wait_task(simulator, **args):
     params = {"url": simulator.http_url, "api_key": API_KEY, "action_ids": ["{{ started.action_id }}"],
-              "wait": True, "wait_interval": 0.2, "wait_max_interval": 0.5, "fail_on_failure": False}
+              "wait": True, "wait_interval": 0.5, "wait_max_interval": 0.5, "fail_on_failure": False}
     params.update(args)
     return {"name": "wait", STATUS: params, "register": "waited"}
 

@@ -29,7 +29,7 @@ def test_fleet_rollout_playbook_stops_at_breaching_batch(simulator, tmp_path):
     report = tmp_path / "rollout.json"
     proc = playbook("fleet_rollout.yml", {
         "rollout_agents": "agent-01\nagent-02, agent-03 agent-04\nagent-05\nagent-06",
-        "rollout_version": "8.15.0", "rollout_batch_size": 2, "rollout_interval": 0.2,
+        "rollout_version": "8.15.0", "rollout_batch_size": 2, "rollout_interval": 0.5,
         "rollout_report_path": str(report)}, fleet_env(simulator))
     assert proc.returncode == 2, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert "Rollout stopped at batch 3 of 3" in proc.stdout and "Failed agents: agent-05." in proc.stdout
@@ -42,7 +42,7 @@ def test_wait_for_action_playbook_with_ids_as_text(simulator):
     first = simulator.control("POST", "/fleet/actions", {"count": 2, "ack_seconds": 0.2})["actionId"]
     second = simulator.control("POST", "/fleet/actions", {"count": 1, "ack_seconds": 0.2})["actionId"]
     proc = playbook("wait_for_action.yml", {"wait_vendor": "fleet", "wait_action_ids": "%s\n%s" % (first, second),
-                                            "wait_interval": 0.2}, fleet_env(simulator))
+                                            "wait_interval": 0.5}, fleet_env(simulator))
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert "%s: succeeded" % first in proc.stdout and "%s: succeeded" % second in proc.stdout
 

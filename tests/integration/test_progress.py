@@ -37,7 +37,7 @@ def test_progress_interval_zero_prints_nothing(simulator, tmp_path):
     action = create(simulator, count=2, ack_seconds=0.5)
     run = run_playbook(tmp_path, [{"name": "wait", MODULE: {
         "url": simulator.http_url, "api_key": API_KEY, "action_ids": [action], "wait": True,
-        "wait_interval": 0.2, "progress_interval": 0}}])
+        "wait_interval": 0.5, "progress_interval": 0}}])
     assert run.task("wait")["succeeded"] is True
     assert "Elastic Fleet: waiting" not in run.stdout
 
@@ -47,7 +47,7 @@ def test_a_wait_is_one_task_run_on_the_controller(simulator, tmp_path):
     with clock_starts_on_first_poll(simulator, "/api/fleet/agents/action_status"):
         run = run_playbook(tmp_path, [{"name": "wait", MODULE: {
             "url": simulator.http_url, "api_key": API_KEY, "action_ids": [action], "wait": True,
-            "wait_interval": 0.2, "wait_max_interval": 0.3, "progress_interval": 1}}],
+            "wait_interval": 0.5, "wait_max_interval": 0.5, "progress_interval": 1}}],
             json_results=False, extra_args=["-vvv"])
     assert run.rc == 0, run.output[-3000:]
     polls = len(simulator.requests_log("/api/fleet/agents/action_status"))
@@ -63,7 +63,7 @@ def test_lookup_wait_prints_progress(simulator, tmp_path):
     action = create(simulator, count=3, ack_seconds=0.6)
     with clock_starts_on_first_poll(simulator, "/api/fleet/agents/action_status"):
         run = run_playbook(tmp_path, [{"name": "wait", "ansible.builtin.set_fact": {
-            "done": "{{ lookup('%s', '%s', wait=true, wait_interval=0.3, progress_interval=0.3) }}" % (MODULE, action)}}],
+            "done": "{{ lookup('%s', '%s', wait=true, wait_interval=0.5, progress_interval=0.3) }}" % (MODULE, action)}}],
             env={"FLEET_URL": simulator.http_url, "FLEET_API_KEY": API_KEY})
     assert run.task("wait")["ansible_facts"]["done"]["state"] == "succeeded"
     assert "Elastic Fleet: waiting" in run.stdout

@@ -18,7 +18,7 @@ def create(simulator, **spec):
 
 
 def events_task(simulator, name="events", ignore_errors=True, **args):
-    params = {"url": simulator.http_url, "token": STATIC_TOKEN, "wait_interval": 0.2, "wait_max_interval": 0.5}
+    params = {"url": simulator.http_url, "token": STATIC_TOKEN, "wait_interval": 0.5, "wait_max_interval": 0.5}
     params.update(args)
     return {"name": name, MODULE: params, "register": "out", "ignore_errors": ignore_errors}
 

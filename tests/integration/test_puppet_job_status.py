@@ -19,7 +19,7 @@ def create(simulator, **spec):
 
 
 def status_task(simulator, name="status", ignore_errors=True, **args):
-    params = {"url": simulator.http_url, "token": STATIC_TOKEN, "wait_interval": 0.2, "wait_max_interval": 0.5}
+    params = {"url": simulator.http_url, "token": STATIC_TOKEN, "wait_interval": 0.5, "wait_max_interval": 0.5}
     params.update(args)
     return {"name": name, MODULE: params, "register": "out", "ignore_errors": ignore_errors}
 
@@ -200,7 +200,7 @@ def test_list_recent_jobs_and_check_mode(simulator, tmp_path):
 def test_module_defaults_group(simulator, tmp_path):
     job = create(simulator, count=1)
     run = run_playbook(tmp_path, [{"name": "status", MODULE: {"action_ids": [job], "wait": True,
-                                                              "wait_interval": 0.2}}], play={
+                                                              "wait_interval": 0.5}}], play={
         "module_defaults": {"group/actiongate.agents.puppet": {"url": simulator.http_url, "token": STATIC_TOKEN}}})
     assert run.task("status")["actions"][0]["state"] == "succeeded"
 
@@ -214,7 +214,7 @@ def test_lookup_ids_on_missing_and_env_wait(simulator, tmp_path):
         {"name": "skip", "ansible.builtin.set_fact": {"found": "{{ %s }}" % (lookup % "skip")}},
         {"name": "error", "ansible.builtin.set_fact": {"x": "{{ %s }}" % (lookup % "error")}, "ignore_errors": True},
         {"name": "wait", "ansible.builtin.set_fact": {
-            "waited": "{{ lookup('%s', '%s', wait=true, wait_interval=0.2) }}" % (MODULE, waited)}},
+            "waited": "{{ lookup('%s', '%s', wait=true, wait_interval=0.5) }}" % (MODULE, waited)}},
     ], env={"PUPPET_ORCHESTRATOR_URL": simulator.http_url, "PUPPET_TOKEN": STATIC_TOKEN})
     found = run.task("skip")["ansible_facts"]["found"]
     assert [(a["action_id"], a["state"]) for a in found] == [(done, "succeeded"), (slow, "running")]
@@ -235,7 +235,7 @@ def test_adhoc_with_env_credentials_and_secret_free(simulator):
     job = create(simulator, count=2)
     env = {"PUPPET_ORCHESTRATOR_URL": simulator.http_url, "PUPPET_RBAC_URL": simulator.http_url,
            "PUPPET_USERNAME": "deployer", "PUPPET_PASSWORD": "puppetlabs"}
-    run = run_adhoc(MODULE, "action_ids=%s wait=true wait_interval=0.2" % job, env=env)
+    run = run_adhoc(MODULE, "action_ids=%s wait=true wait_interval=0.5" % job, env=env)
     assert run.rc == 0, run.output[-2000:]
     assert run.adhoc()["actions"][0]["state"] == "succeeded" and run.adhoc()["changed"] is False
     secret = "adhoc-bad-token-31337"

@@ -23,7 +23,7 @@ def quiet(simulator, **config):
 
 def args(simulator, **values):
     params = {"url": simulator.http_url, "token": "sim-token", "project_id": "123456", "agent_id": AGENT,
-              "wait_interval": 0.2, "wait_max_interval": 0.5}
+              "wait_interval": 0.5, "wait_max_interval": 0.5}
     params.update(values)
     return params
 
@@ -154,7 +154,7 @@ def test_lookup_statuses_and_wait(simulator, tmp_path):
         {"name": "read", "ansible.builtin.set_fact": {
             "found": "{{ query('%s', '%s', 'gone', %s) }}" % (MODULE, done, base)}},
         {"name": "wait", "ansible.builtin.set_fact": {
-            "waited": "{{ lookup('%s', '%s', %s, wait=true, wait_interval=0.2) }}" % (MODULE, slow, base)}},
+            "waited": "{{ lookup('%s', '%s', %s, wait=true, wait_interval=0.5) }}" % (MODULE, slow, base)}},
     ])
     found = run.task("read")["ansible_facts"]["found"]
     assert [(a["action_id"], a["state"]) for a in found] == [(done, "succeeded"), ("gone", "unknown")]
@@ -174,7 +174,7 @@ def test_lookup_wrong_api_key_secret_free(simulator, tmp_path):
 def test_adhoc_wait_with_env_identity(simulator):
     request = agent_request(simulator, event="vault_db_download", step_seconds=0.3)
     env = dict(IDENTITY_ENV, RAX_IDENTITY_URL=simulator.http_url + "/v2.0", RAX_REGION="ORD")
-    run = run_adhoc(MODULE, "agent_id=%s request_ids=%s wait=true wait_interval=0.2" % (AGENT, request), env=env)
+    run = run_adhoc(MODULE, "agent_id=%s request_ids=%s wait=true wait_interval=0.5" % (AGENT, request), env=env)
     assert run.rc == 0, run.output[-2000:]
     result = run.adhoc()
     assert result["actions"][0]["state"] == "succeeded" and result["changed"] is False

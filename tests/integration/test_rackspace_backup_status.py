@@ -17,14 +17,14 @@ def backup(simulator, **spec):
 
 def token_args(simulator, **args):
     params = {"url": simulator.http_url, "token": "sim-token", "project_id": "123456",
-              "wait_interval": 0.2, "wait_max_interval": 0.5}
+              "wait_interval": 0.5, "wait_max_interval": 0.5}
     params.update(args)
     return params
 
 
 def identity_args(simulator, **args):
     params = {"identity_url": simulator.http_url + "/v2.0", "username": "sim-user", "api_key": "sim-api-key",
-              "wait_interval": 0.2, "wait_max_interval": 0.5}
+              "wait_interval": 0.5, "wait_max_interval": 0.5}
     params.update(args)
     return params
 
@@ -216,7 +216,7 @@ def test_lookup_wrong_token_is_clear_and_secret_free(simulator, tmp_path):
 
 def test_adhoc_with_env_credentials(simulator):
     backup_id = backup(simulator, step_seconds=0.2)
-    run = run_adhoc(MODULE, "action_ids=%s wait=true wait_interval=0.2" % backup_id,
+    run = run_adhoc(MODULE, "action_ids=%s wait=true wait_interval=0.5" % backup_id,
                     env={"RAX_BACKUP_URL": simulator.http_url, "RAX_AUTH_TOKEN": "sim-token"})
     assert run.rc == 0, run.output[-2000:]
     result = run.adhoc()

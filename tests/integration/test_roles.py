@@ -34,7 +34,7 @@ def failure(run):
 
 
 def fleet_wait(simulator, **extra):
-    variables = {"wait_for_action_vendor": "fleet", "wait_for_action_interval": 0.2, "wait_for_action_max_interval": 0.5,
+    variables = {"wait_for_action_vendor": "fleet", "wait_for_action_interval": 0.5, "wait_for_action_max_interval": 0.5,
                  "wait_for_action_connection": {"url": simulator.http_url, "api_key": API_KEY}}
     variables.update(extra)
     return variables
@@ -104,7 +104,7 @@ def test_wait_for_action_argument_spec_is_the_validation(simulator, tmp_path):
 
 def rollout_vars(simulator, **extra):
     variables = {"fleet_rollout_agents": ["agent-%02d" % i for i in range(1, 16)], "fleet_rollout_batch_size": 5,
-                 "fleet_rollout_version": "8.15.0", "fleet_rollout_interval": 0.2, "fleet_rollout_max_interval": 0.5,
+                 "fleet_rollout_version": "8.15.0", "fleet_rollout_interval": 0.5, "fleet_rollout_max_interval": 0.5,
                  "fleet_rollout_connection": {"url": simulator.http_url, "api_key": API_KEY}}
     variables.update(extra)
     return variables
@@ -208,7 +208,7 @@ def other_vendor(simulator, vendor):
 def test_wait_for_action_other_vendors(simulator, tmp_path, vendor):
     action, connection, options = other_vendor(simulator, vendor)
     run = role_play(tmp_path, "wait_for_action", {
-        "wait_for_action_vendor": vendor, "wait_for_action_ids": [str(action)], "wait_for_action_interval": 0.2,
+        "wait_for_action_vendor": vendor, "wait_for_action_ids": [str(action)], "wait_for_action_interval": 0.5,
         "wait_for_action_max_interval": 0.5, "wait_for_action_connection": connection,
         "wait_for_action_options": options})
     assert run.rc == 0, run.output[-3000:]

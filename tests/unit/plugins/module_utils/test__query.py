@@ -1,13 +1,25 @@
-"""ActionQuery's garbage-collector pause: on while an answer is read, never across a sleep."""
+"""ActionQuery and the shells' one run (run_query): the garbage-collector pause, the id and option
+checks, include_raw, the deadline cut, close() and the last-resort catch, with a scripted vendor."""
 
 from __future__ import annotations
 
 import gc
+import json
+from urllib.parse import quote
 
 import pytest
 
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
+    ActionTimeout,
+    ApiError,
+    ConfigError,
+    DeadlineExceeded,
+)
 from ansible_collections.actiongate.agents.plugins.module_utils._query import ActionQuery, collector_paused
+from ansible_collections.actiongate.agents.plugins.module_utils._runner import failure, run_query
+from ansible_collections.actiongate.agents.plugins.module_utils._secrets import encodings
 from ansible_collections.actiongate.agents.plugins.module_utils._status import RUNNING, SUCCEEDED, ActionStatus
+from ansible_collections.actiongate.agents.plugins.module_utils._vendor import Vendor
 
 
 @pytest.fixture(autouse=True)
@@ -37,16 +49,28 @@ def test_collector_paused_leaves_a_disabled_collector_disabled():
 class Client:
     deadline = None
 
+    def __init__(self, secrets):
+        self.secrets = secrets
 
-class RecordingVendor:
+    def set_deadline(self, seconds):  # ApiClient.set_deadline: the client's own clock
+        self.deadline = time.monotonic() + seconds
+
+
+class RecordingVendor(Vendor):
     """Two polls: running, then succeeded; records whether the collector ran during each read."""
 
-    LABEL, NOUN = "Test", "action"
+    NAME, LABEL, NOUN = "test", "Test", "action"
+    SECRET_OPTIONS = ("api_key",)
 
-    def __init__(self, options):
-        self.client = Client()
+    def __init__(self, options, client=None):
+        super(RecordingVendor, self).__init__(options, client)
         self.reads = []
         self.states = [RUNNING, SUCCEEDED]
+
+    @classmethod
+    def make_client(cls, options, **overrides):
+        cls.check_options(options)
+        return Client(overrides.get("secrets"))
 
     def statuses(self, action_ids, policy):
         self.reads.append(gc.isenabled())
@@ -83,3 +107,143 @@ def test_listing_pauses_the_collector_too():
     query = ActionQuery(RecordingVendor, {"action_ids": []})
     assert [a["action_id"] for a in query.run()["actions"]] == ["listed"]
     assert query.vendor.reads == [False] and gc.isenabled()
+
+
+class Scripted(RecordingVendor):
+    """A vendor whose reads are scripted per test; counts close() calls."""
+
+    SECRET_OPTIONS = ("api_key",)
+    script = []
+    closed = []
+
+    def statuses(self, action_ids, policy):
+        step = self.script.pop(0)
+        if isinstance(step, BaseException):
+            raise step
+        return [policy.apply(step)]
+
+    def close(self):
+        self.closed.append(True)
+        if getattr(self, "close_error", None):
+            raise self.close_error
+
+
+KEY = 'k3y&%"\\ +/=canary'
+OPTIONS = {"action_ids": ["a1"], "api_key": KEY, "wait": True, "wait_timeout": 60, "wait_interval": 1,
+           "wait_max_interval": 1, "include_raw": True}
+
+
+def running(raw=None):
+    return ActionStatus("a1", "test", RUNNING, "RUNNING", targets={"total": 2}, raw=raw or {"echo": KEY})
+
+
+def done():
+    return ActionStatus("a1", "test", SUCCEEDED, "DONE", targets={"total": 2, "succeeded": 2}, raw={"echo": KEY})
+
+
+@pytest.fixture
+def scripted():
+    Scripted.script, Scripted.closed = [], []
+    yield Scripted
+
+
+def fake_time():
+    now = [0.0]
+
+    def sleep(seconds):
+        now[0] += seconds
+    return (lambda: now[0]), sleep
+
+
+@pytest.mark.parametrize("ids", [[], ["", "  "], None])
+def test_wait_needs_an_id_before_any_client_is_made(scripted, monkeypatch, ids):
+    made = []
+    monkeypatch.setattr(Scripted, "make_client", classmethod(lambda cls, options, **kw: made.append(1)))
+    with pytest.raises(ConfigError) as info:
+        ActionQuery(Scripted, dict(OPTIONS, action_ids=ids))
+    assert "wait=true needs at least one action id" in str(info.value) and "wait=false" in str(info.value)
+    assert made == []
+
+
+def test_listing_without_wait_still_works(scripted):
+    result = ActionQuery(Scripted, dict(OPTIONS, action_ids=[], wait=False)).run()
+    assert [a["action_id"] for a in result["actions"]] == ["listed"]
+
+
+def test_the_client_shares_the_runs_registry(scripted):
+    query = ActionQuery(Scripted, OPTIONS)
+    assert query.vendor.client.secrets is query.secrets and KEY in query.secrets.values
+
+
+@pytest.mark.parametrize("include_raw", [True, False])
+def test_include_raw(scripted, include_raw):
+    scripted.script = [running(), done()]
+    clock, sleep = fake_time()
+    result = ActionQuery(Scripted, dict(OPTIONS, include_raw=include_raw), clock=clock, sleep=sleep).run()
+    assert result["succeeded"] and ("raw" in result["actions"][0]) is include_raw
+
+
+def test_a_deadline_cut_ends_the_wait_as_a_timeout_with_the_last_statuses(scripted):
+    cut = DeadlineExceeded("Test GET /status was still reading the answer when wait_timeout ran out.")
+    scripted.script = [running(), cut]
+    clock, sleep = fake_time()
+    query = ActionQuery(Scripted, OPTIONS, clock=clock, sleep=sleep)
+    with pytest.raises(ActionTimeout) as info:
+        query.run()
+    message = str(info.value)
+    assert message.startswith("Timed out after 1s waiting for Test action a1 (wait_timeout=60). Last state: a1: running")
+    assert message.endswith("The deadline passed during this call: " + str(cut))
+    assert info.value.result["actions"][0]["state"] == RUNNING and info.value.result["polls"] == 2
+
+
+def test_a_deadline_cut_on_the_first_poll_still_names_the_ids(scripted):
+    scripted.script = [DeadlineExceeded("logging in took too long")]
+    clock, sleep = fake_time()
+    with pytest.raises(ActionTimeout) as info:
+        ActionQuery(Scripted, OPTIONS, clock=clock, sleep=sleep).run()
+    assert "Test action a1" in str(info.value) and "nothing read yet" in str(info.value)
+
+
+def test_long_lists_of_ids_are_summarised(scripted):
+    ids = ["id-%d" % i for i in range(200)]
+    query = ActionQuery(Scripted, dict(OPTIONS, action_ids=ids))
+    assert query.noun([], ids).endswith("id-19 ... and 180 more")
+    assert query.vendor.not_found_message(ids).count("'id-") == 20
+
+
+@pytest.mark.parametrize("outcome", ["ok", "gate error", "bug"])
+def test_run_query_closes_once_and_scrubs_everything(scripted, outcome):
+    clock, sleep = fake_time()
+    scripted.script = {
+        "ok": [running(), done()],
+        "gate error": [ApiError("Test GET /status failed: HTTP 500 echo %s" % KEY, 500)],
+        "bug": [KeyError("token=%s" % quote(KEY, safe=""))],
+    }[outcome]
+    secrets = Scripted.secret_registry(OPTIONS)
+    result, warnings = run_query(Scripted, OPTIONS, secrets, "actiongate.agents.test_status", clock=clock, sleep=sleep)
+    assert scripted.closed == [True]
+    text = json.dumps(result)
+    for form in encodings(KEY):
+        assert form not in text
+    if outcome == "ok":
+        assert result["succeeded"] and result["actions"][0]["raw"] == {"echo": "********"}
+    elif outcome == "gate error":
+        assert result["failed"] and result["msg"] == "Test GET /status failed: HTTP 500 echo ********"
+    else:
+        assert result["failed"] and result["msg"].startswith(
+            "actiongate.agents.test_status failed unexpectedly (KeyError: 'token=********'). This is a bug")
+        assert "please report it at https://github.com/actiongate/agents/issues" in result["msg"]
+
+
+def test_a_close_that_fails_becomes_a_scrubbed_warning(scripted, monkeypatch):
+    monkeypatch.setattr(Scripted, "close_error", ApiError("logout refused for %s" % KEY), raising=False)
+    clock, sleep = fake_time()
+    scripted.script = [done()]
+    secrets = Scripted.secret_registry(OPTIONS)
+    result, warnings = run_query(Scripted, OPTIONS, secrets, "actiongate.agents.test_status", clock=clock, sleep=sleep)
+    assert result["succeeded"] and warnings == ["Could not end the Test session: logout refused for ********"]
+
+
+def test_failure_caps_long_messages():
+    outcome = failure(ApiError("x" * 10000), [])
+    assert len(outcome["msg"]) < 4100 and outcome["msg"].endswith("(6000 more characters)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ansible_collections.actiongate.agents.plugins.module_utils._secrets import SecretRegistry
 from ansible_collections.actiongate.agents.plugins.module_utils._status import ActionStatus
 from ansible_collections.actiongate.agents.plugins.module_utils._waiter import wait
 from ansible_collections.actiongate.agents.plugins.plugin_utils._progress import Progress
@@ -58,3 +59,14 @@ def test_frequent_polls_print_only_when_due():
 def test_zero_interval_prints_nothing_and_sleeps_the_same():
     outcome, lines = run_wait(progress_interval=0, interval=30, max_interval=30, finish_at=95)
     assert lines == [] and outcome.polls == 5 and round(outcome.elapsed) == 120
+
+
+def test_lines_are_scrubbed_and_long_lists_summarised():
+    secrets = SecretRegistry(["tok&en/=1"])
+    lines: list[str] = []
+    progress = Progress("Elastic Fleet", 1, say=lines.append, scrub=secrets.scrub)
+    many = [ActionStatus("id-tok%26en%2F%3D1-" + str(i), "fleet", "running", "IN_PROGRESS", targets={"total": 1})
+            for i in range(25)]
+    progress.on_poll(many, 1, 0.0)
+    assert len(lines) == 1 and "tok" not in lines[0]
+    assert lines[0].count("id-********-") == 20 and lines[0].endswith(" ... and 5 more")

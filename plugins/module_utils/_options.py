@@ -1,0 +1,150 @@
+# -*- coding: utf-8 -*-
+# Copyright: actiongate.agents contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# PRIVATE: this file is not a public API of the collection and may change without notice.
+"""Option checks made before any request, and the caps on what a message may hold.
+
+Every refusal names the option and the range it accepts. A URL refusal never echoes the URL:
+it may hold a password (``https://user:secret@host``) or a token in its query.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import math
+import re
+
+try:
+    from urllib.parse import urlsplit
+except ImportError:  # pragma: no cover
+    from urlparse import urlsplit  # type: ignore
+
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import ConfigError
+
+# (low, high, low_inclusive): every wait and connection number the shared fragments document.
+RANGES = {
+    "wait_timeout": (0.0, 604800.0, False),
+    "wait_interval": (0.5, 86400.0, True),
+    "wait_max_interval": (0.5, 86400.0, True),
+    "wait_not_found_timeout": (0.0, 604800.0, True),
+    "request_timeout": (0.0, 3600.0, False),
+    "progress_interval": (0.0, 86400.0, True),
+}
+MAX_ALLOWED_FAILURES = 1000000
+MAX_MESSAGE = 4000
+MAX_LISTED = 20
+_COUNT = re.compile(r"^\d+$")
+_PERCENT = re.compile(r"^(\d+(?:\.\d+)?)\s*%$")
+
+
+def check_options(options, names, ranges=None, label=None):
+    """Refuse, with ConfigError, any option in ``names`` whose value could not work: URLs,
+    non-finite numbers, the shared wait and connection ranges, ``allowed_failures``, and the
+    vendor's own ``ranges`` (``{"per_page": (1, 1000)}``, inclusive)."""
+    for name in sorted(names):
+        value = options.get(name)
+        if value is None or value == "" or isinstance(value, bool):
+            continue
+        if name == "url" or name.endswith("_url"):
+            check_url(name, value)
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError("%s must be a finite number, got %s." % (name, value))
+    for name, (low, high, inclusive) in RANGES.items():
+        if name in names and options.get(name) is not None:
+            _check_range(name, float(options.get(name)), low, high, inclusive)
+    _check_intervals(options, names)
+    if "allowed_failures" in names:
+        check_allowed_failures(options.get("allowed_failures"))
+    for name, (low, high) in sorted((ranges or {}).items()):
+        value = options.get(name)
+        if value is not None and not low <= value <= high:
+            raise ConfigError("%s must be between %s and %s%s, got %s." % (
+                name, low, high, " (%s's range)" % label if label else "", value))
+
+
+def _check_range(name, value, low, high, inclusive):
+    if not math.isfinite(value):
+        raise ConfigError("%s must be a finite number, got %s." % (name, value))
+    too_low = value < low if inclusive else value <= low
+    if too_low or value > high:
+        raise ConfigError("%s must be %s %s and at most %s seconds, got %s." % (
+            name, "at least" if inclusive else "more than", _number(low), _number(high), _number(value)))
+
+
+def _check_intervals(options, names):
+    if "wait_max_interval" not in names:
+        return
+    interval, longest = options.get("wait_interval"), options.get("wait_max_interval")
+    if interval is not None and longest is not None and float(longest) < float(interval):
+        raise ConfigError("wait_max_interval must be at least wait_interval (%s seconds), got %s." % (
+            _number(interval), _number(longest)))
+
+
+def check_allowed_failures(value):
+    """A count 0..1,000,000 of failed targets, or a percentage 0..100 (``"5%"``)."""
+    text = "0" if value in (None, "") else str(value).strip()
+    accepted = "a whole number of targets from 0 to %d (such as 3) or a percentage from 0 to 100 (such as '5%%')" % (
+        MAX_ALLOWED_FAILURES)
+    match = _PERCENT.match(text)
+    if match:
+        if float(match.group(1)) <= 100:
+            return
+    elif _COUNT.match(text) and int(text) <= MAX_ALLOWED_FAILURES:
+        return
+    raise ConfigError("allowed_failures must be %s, got %s." % (accepted, cap(repr(text), 60)))
+
+
+def check_url(name, value):
+    """http or https, a host, no user info, no query and no fragment. Never echoes the URL."""
+    text = str(value).strip()
+    try:
+        parts = urlsplit(text)
+        parts.port  # pylint: disable=pointless-statement  # raises ValueError on a bad port
+    except ValueError:
+        raise ConfigError("%s is not a valid URL (check the host and port)." % name)
+    if "@" in parts.netloc:
+        raise ConfigError("%s must not hold a user name or password (https://user:password@host); "
+                          "give the credentials in the module's credential options instead." % name)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ConfigError("%s must start with https:// (or http://), got a URL with scheme %s." % (
+            name, cap(repr(parts.scheme), 20) if parts.scheme else "none"))
+    if not parts.hostname:
+        raise ConfigError("%s must name a host, such as https://host.example.com:443." % name)
+    if parts.query or "?" in text:
+        raise ConfigError("%s must not have a query string (?...): give the base URL only." % name)
+    if parts.fragment or "#" in text:
+        raise ConfigError("%s must not have a fragment (#...): give the base URL only." % name)
+
+
+def url_passwords(options, names):
+    """The user info of any URL option (refused by ``check_url``, but masked until then)."""
+    found = []
+    for name in names:
+        value = options.get(name)
+        if (name == "url" or name.endswith("_url")) and value and "@" in str(value):
+            userinfo = str(value).split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[0]
+            found.extend(part for part in (userinfo, userinfo.partition(":")[2]) if part)
+    return found
+
+
+def cap(text, size=MAX_MESSAGE):
+    """``text`` cut to ``size`` characters, saying how much was left out."""
+    text = str(text)
+    if len(text) <= size:
+        return text
+    return "%s... (%d more characters)" % (text[:size], len(text) - size)
+
+
+def summarise(items, limit=MAX_LISTED, render=repr):
+    """``'a', 'b', ... and 180 more``: the first ``limit`` items of a long list."""
+    items = list(items)
+    shown = ", ".join(render(i) for i in items[:limit])
+    if len(items) > limit:
+        shown += " ... and %d more" % (len(items) - limit)
+    return shown
+
+
+def _number(value):
+    value = float(value)
+    return str(int(value)) if value.is_integer() else str(value)
