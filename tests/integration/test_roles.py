@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
+import requests
 
 from tests.integration.helpers import clock_starts_on_first_poll, run_playbook
 
@@ -157,14 +159,82 @@ def test_rollout_of_given_batches_unenroll_with_pause(simulator, tmp_path):
     assert "batch 2/2: 2 agents" in run.output and "Pausing for 1 seconds" in run.output
 
 
-def test_rollout_batch_that_cannot_start_breaches_with_cool_down(simulator, tmp_path):
+def upgrade_directly(simulator, agents):
+    """A bulk upgrade sent to the simulator as Kibana's API, outside the role (an earlier run)."""
+    response = requests.post(simulator.http_url + "/api/fleet/agents/bulk_upgrade", timeout=10,
+                             json={"agents": agents, "version": "8.15.0"},
+                             headers={"Authorization": "ApiKey " + API_KEY, "kbn-xsrf": "true"})
+    response.raise_for_status()
+    return response.json()["actionId"]
+
+
+def test_rollout_reports_agents_refused_for_the_cool_down_not_as_failures(simulator, tmp_path):
+    # agent-05's upgrade failed a moment ago: it is not on 8.15.0, and Kibana's 10-minute cool-down
+    # refuses it (an error of the new action); agent-06 upgrades. allowed_failures stays 0.
     simulator.control("POST", "/fleet/config", {"ack_seconds": 0.1})
+    simulator.control("POST", "/fleet/agents", [{"id": "agent-05", "fails": "disk full", "ack_delay": 0.05}])
+    upgrade_directly(simulator, ["agent-05"])
     run = role_play(tmp_path, "fleet_rollout", rollout_vars(
-        simulator, fleet_rollout_batches=[["agent-01"], ["agent-01", "agent-02"]], fleet_rollout_fail=False))
+        simulator, fleet_rollout_batches=[["agent-05", "agent-06"], ["agent-07"]]))
+    assert run.rc != 0
+    summary = fact(run, "fleet_rollout_result")
+    assert [b["status"] for b in summary["batches"]] == ["succeeded", "succeeded"]
+    first = summary["batches"][0]
+    assert [r["agent"] for r in first["refused"]] == ["agent-05"] and "not upgradeable" in first["refused"][0]["reason"]
+    assert first["failed_agents"] == [] and first["started_agents"] == ["agent-05", "agent-06"]
+    assert summary["succeeded"] is False and summary["stopped_at"] is None
+    assert [r["agent"] for r in summary["refused"]] == ["agent-05"]
+    _name, result = failure(run)
+    assert result["msg"].startswith("Rollout finished, but Kibana refused 1 agents (agent-05)")
+    assert [u["agents"] for u in upgrades(simulator)] == [["agent-05"], ["agent-05", "agent-06"], ["agent-07"]]
+
+
+def test_rollout_resumes_skipping_agents_already_on_the_version(simulator, tmp_path):
+    simulator.control("POST", "/fleet/config", {"ack_seconds": 0.1})
+    simulator.control("POST", "/fleet/agents", [{"id": "agent-09", "fails": "disk full", "ack_delay": 0.05}])
+    first = role_play(tmp_path, "fleet_rollout", rollout_vars(simulator, fleet_rollout_fail=False))
+    assert fact(first, "fleet_rollout_result")["stopped_at"] == 2
+    # The operator frees agent-09's disk (a fresh agent record, so no cool-down) and runs it again.
+    simulator.control("POST", "/fleet/agents", [{"id": "agent-09"}])
+    simulator.control("DELETE", "/requests")
+    time.sleep(1)  # every agent of batch 2 but agent-09 has acknowledged by now (0.1 s apart)
+    again = role_play(tmp_path, "fleet_rollout", rollout_vars(simulator))
+    assert again.rc == 0, again.output[-3000:]
+    summary = fact(again, "fleet_rollout_result")
+    assert [b["status"] for b in summary["batches"]] == ["skipped", "succeeded", "succeeded"]
+    assert summary["batches"][0]["skipped_agents"] == ["agent-%02d" % i for i in range(1, 6)]
+    assert summary["batches"][0]["action_id"] is None and summary["batches"][0]["msg"] == "every agent is already on 8.15.0"
+    assert summary["batches"][1]["skipped_agents"] == ["agent-06", "agent-07", "agent-08", "agent-10"]
+    assert [u["agents"] for u in upgrades(simulator)] == [["agent-09"], ["agent-%02d" % i for i in range(11, 16)]]
+    assert summary["skipped_agents"] == summary["batches"][0]["skipped_agents"] + summary["batches"][1]["skipped_agents"]
+    assert "batch 2/3: 5 agents, action %s: passed" % summary["batches"][1]["action_id"] in again.output
+    assert "4 skipped (already on 8.15.0)" in again.output
+
+
+def test_rollout_start_batch(simulator, tmp_path):
+    simulator.control("POST", "/fleet/config", {"ack_seconds": 0.1})
+    run = role_play(tmp_path, "fleet_rollout", rollout_vars(simulator, fleet_rollout_start_batch=3))
     assert run.rc == 0, run.output[-3000:]
     summary = fact(run, "fleet_rollout_result")
-    assert summary["stopped_at"] == 2 and summary["batches"][1]["action_id"] is None
-    assert "could not start the upgrade" in summary["msg"] and "can be upgraded again in" in summary["msg"]
+    assert [b["status"] for b in summary["batches"]] == ["skipped", "skipped", "succeeded"]
+    assert summary["batches"][0]["msg"] == "not run: before fleet_rollout_start_batch=3"
+    assert [u["agents"] for u in upgrades(simulator)] == [["agent-%02d" % i for i in range(11, 16)]]
+
+
+def test_rollout_start_batch_out_of_range_fails_before_any_request(simulator, tmp_path):
+    run = role_play(tmp_path, "fleet_rollout", rollout_vars(simulator, fleet_rollout_start_batch=4))
+    assert run.rc != 0
+    _name, result = failure(run)
+    assert "fleet_rollout_start_batch must be between 1 and 3" in result["msg"] and "got 4" in result["msg"]
+    assert simulator.requests_log("/api") == []
+
+
+def test_rollout_without_agents_fails_naming_the_variable(simulator, tmp_path):
+    run = role_play(tmp_path, "fleet_rollout", rollout_vars(simulator, fleet_rollout_agents=["", "  "]))
+    assert run.rc != 0
+    _name, result = failure(run)
+    assert "fleet_rollout_agents" in result["msg"] and "is empty" in result["msg"]
+    assert simulator.requests_log("/api") == []
 
 
 def test_rollout_timeout_breaches_and_progress_is_printed(simulator, tmp_path):
@@ -177,12 +247,19 @@ def test_rollout_timeout_breaches_and_progress_is_printed(simulator, tmp_path):
     assert run.output.count("Elastic Fleet: waiting") >= 3
 
 
-def test_rollout_check_mode_sends_nothing(simulator, tmp_path):
-    run = role_play(tmp_path, "fleet_rollout", rollout_vars(simulator), extra_args=["--check"])
+def test_rollout_check_mode_prints_the_plan_and_starts_nothing(simulator, tmp_path):
+    simulator.control("POST", "/fleet/agents", [{"id": "agent-02", "version": "8.15.0"}])
+    run = role_play(tmp_path, "fleet_rollout", rollout_vars(simulator), extra_args=["--check"], json_results=False)
     assert run.rc == 0, run.output[-3000:]
-    summary = fact(run, "fleet_rollout_result")
-    assert [b["status"] for b in summary["batches"]] == ["succeeded"] * 3
-    assert simulator.requests_log("/api") == []
+    assert "batch 1/3: 5 agents, check mode, would upgrade 4, 1 skipped (already on 8.15.0)" in run.output
+    assert "batch 3/3: 5 agents, check mode, would upgrade 5" in run.output
+    sent = simulator.requests_log("/api")
+    assert sent and all(r["method"] == "GET" and r["path"] == "/api/fleet/agents" for r in sent)
+    checked = role_play(tmp_path, "fleet_rollout", rollout_vars(simulator), extra_args=["--check"])
+    summary = fact(checked, "fleet_rollout_result")
+    assert [b["status"] for b in summary["batches"]] == ["planned"] * 3
+    assert summary["batches"][0]["skipped_agents"] == ["agent-02"] and summary["succeeded"] is False
+    assert summary["check_mode"] is True and summary["batches"][0]["action_id"] is None
 
 
 # --- wait_for_action with the other vendors -----------------------------------------------------

@@ -303,6 +303,73 @@ def cancel(action_id: str, space_id: str | None = None) -> Response:
                          "agents": target["agents"], "created_at": iso(cancel_action["created"])})
 
 
+# ---- agents list (fleet_agent_info, fleet_rollout's resume; added by the roles helper) ------------
+# GET /api/fleet/agents as Kibana serves it (elastic/kibana
+# x-pack/platform/plugins/shared/fleet/server/types/rest_spec/agent.ts: GetAgentsRequestSchema,
+# AgentResponseSchema, GetAgentsResponseSchema; https://www.elastic.co/docs/api/doc/kibana/operation/operation-get-fleet-agents):
+# ``page`` 1-based (default 1), ``perPage`` default 20, ``page * perPage`` at most 10,000, ``kuery`` KQL,
+# ``showInactive`` default false; the answer is {items, total, page, perPage} (Kibana 8 also sends the
+# deprecated ``list``). An agent's version becomes the target of the newest UPGRADE action it
+# acknowledged without error, the way Fleet Server reports the new version at the next check-in.
+
+def _agent_version(fleet: State, agent: dict[str, Any], now: float) -> str:
+    version, newest = agent["version"], None
+    for action in fleet.actions:
+        if action["type"] != "UPGRADE" or not action["version"] or action["cancelled_at"] is not None:
+            continue
+        for entry in action["plan"]:
+            if entry["agent_id"] == agent["id"] and entry["at"] <= now and not entry["error"]:
+                if newest is None or entry["at"] > newest:
+                    version, newest = action["version"], entry["at"]
+    return version
+
+
+def _agent_doc(fleet: State, agent: dict[str, Any], now: float) -> dict[str, Any]:
+    version = _agent_version(fleet, agent, now)
+    return {"id": agent["id"], "type": "PERMANENT", "active": agent["enrolled"], "policy_id": agent.get("policy_id"),
+            "enrolled_at": iso(0), "status": "offline" if agent["offline"] else "online", "packages": [],
+            "upgraded_at": iso(agent["last_upgrade"]) if agent["last_upgrade"] is not None else None,
+            "local_metadata": {"elastic": {"agent": {"id": agent["id"], "version": version, "upgradeable": True}},
+                               "host": {"hostname": agent["hostname"]}},
+            "agent": {"id": agent["id"], "version": version}}
+
+
+def _kuery_ids(kuery: str) -> list[str] | None:
+    """The ids of ``agent.id:"a"`` or ``agent.id:("a" or "b")``; None for any other query."""
+    field, sep, value = kuery.partition(":")
+    if not sep or field.strip() != "agent.id":
+        return None
+    value = value.strip()
+    if value.startswith("(") and value.endswith(")"):
+        value = value[1:-1]
+    parts = [p.strip() for p in value.replace(" OR ", " or ").split(" or ")]
+    return [p[1:-1].replace('\\"', '"').replace("\\\\", "\\") if p.startswith('"') and p.endswith('"') else p
+            for p in parts if p]
+
+
+@blueprint.get("/api/fleet/agents")
+@blueprint.get("/s/<space_id>/api/fleet/agents")
+def list_agents(space_id: str | None = None) -> Response:
+    fleet = state()
+    try:
+        page, per_page = _int_arg("page", 1), _int_arg("perPage", 20)
+    except ValueError:
+        return boom(400, "[request query]: expected value of type [number]")
+    if page < 1 or per_page < 1 or page * per_page > 10000:
+        return boom(400, "[request query]: You cannot use page and perPage page over 10000 agents")
+    kuery = (request.args.get("kuery") or "").strip()
+    ids = _kuery_ids(kuery) if kuery else None
+    if kuery and ids is None and kuery != "*":
+        return boom(400, "[request query.kuery]: the simulator understands only agent.id queries")
+    show_inactive = request.args.get("showInactive") == "true"
+    now = fleet.now()
+    with fleet.lock:
+        agents = [a for a in sorted(fleet.agents.values(), key=lambda a: a["id"])
+                  if (ids is None or a["id"] in ids) and (show_inactive or a["enrolled"])]
+        docs = [_agent_doc(fleet, a, now) for a in agents[(page - 1) * per_page:page * per_page]]
+    return jsonify(items=docs, list=docs, total=len(agents), page=page, perPage=per_page)
+
+
 # ---- control API ---------------------------------------------------------------------------------
 
 control = Blueprint("fleet_control", __name__, url_prefix="/_sim/fleet")

@@ -1,0 +1,138 @@
+# -*- coding: utf-8 -*-
+# Copyright: actiongate.agents contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# PRIVATE: this file is not a public API of the collection and may change without notice.
+"""Elastic Fleet agents: ``GET /api/fleet/agents`` (Kibana), for ``fleet_agent_info``.
+
+Facts from Kibana's route schema (``elastic/kibana``
+``x-pack/platform/plugins/shared/fleet/server/types/rest_spec/agent.ts``, ``GetAgentsRequestSchema``,
+``AgentResponseSchema``, ``GetAgentsResponseSchema``): ``page`` is 1-based, ``perPage`` defaults
+to 20, ``page * perPage`` may not exceed 10,000 (``SO_SEARCH_LIMIT``), ``kuery`` is KQL over the
+agent fields (``agent.id``, ``agent.version``, ...), ``showInactive`` defaults to false. The answer
+is ``{items, total, page, perPage}``; Kibana 8 also sends the same agents as ``list`` (deprecated),
+Kibana 7 only ``list``. The agent's version is ``agent.version`` and
+``local_metadata.elastic.agent.version``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError, ConfigError
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet import CONNECTION_OPTIONS, Fleet
+
+SEARCH_LIMIT = 10000  # SO_SEARCH_LIMIT: page * perPage may not exceed it
+IDS_PER_QUERY = 100  # keeps one kuery well under Kibana's maximum length
+
+
+class FleetAgents(Fleet):
+    """Reads agents (id, version, status) with the Fleet vendor's client and auth."""
+
+    OPTIONS = dict([(name, Fleet.OPTIONS[name]) for name in CONNECTION_OPTIONS], **{
+        "agents": {"type": "list", "elements": "str", "default": []},
+        "kuery": {"type": "str"},
+        "show_inactive": {"type": "bool", "default": False},
+        "version": {"type": "str"},
+        "per_page": {"type": "int", "default": 100},
+    })
+    MODULE_KWARGS = dict(Fleet.MODULE_KWARGS, mutually_exclusive=[("agents", "kuery")])
+    OPTION_RANGES = {"per_page": (1, SEARCH_LIMIT)}
+
+    def run(self):
+        """The module result: the agents, the ids not found, and (with ``version``) who is on it."""
+        ids = self.agent_ids()
+        agents = self.by_ids(ids) if ids else self.search(self.options.get("kuery") or "")
+        result = {"changed": False, "agents": agents, "total": len(agents)}
+        if ids:
+            found = set(a["id"] for a in agents)
+            result["missing"] = [i for i in ids if i not in found]
+        target = (self.options.get("version") or "").strip()
+        if target:
+            # Fail safe: an agent counts as on the version only when every version Kibana reports
+            # for it is exactly that one. Missing agents (inactive, unknown) are never on it.
+            on = set(a["id"] for a in agents if a["versions"] and all(v == target for v in a["versions"]))
+            asked = ids or [a["id"] for a in agents]
+            result["at_version"] = [i for i in asked if i in on]
+            result["not_at_version"] = [i for i in asked if i not in on]
+        return result
+
+    def agent_ids(self):
+        ids = []
+        for value in self.options.get("agents") or []:
+            text = str(value).strip()
+            if text and text not in ids:
+                ids.append(text)
+        return ids
+
+    def by_ids(self, ids):
+        """The agents with these ids, in the order asked, IDS_PER_QUERY ids per kuery."""
+        found = {}
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            chunk = ids[start:start + IDS_PER_QUERY]
+            kuery = "agent.id:(%s)" % " or ".join(_kql_string(i) for i in chunk)
+            for agent in self.search(kuery):
+                found.setdefault(agent["id"], agent)
+        return [found[i] for i in ids if i in found]
+
+    def search(self, kuery):
+        """Every agent matching ``kuery``, page by page (1-based), within the search limit."""
+        per_page = self.options.get("per_page") or 100
+        params = {"perPage": per_page, "showInactive": "true" if self.options.get("show_inactive") else "false"}
+        if kuery:
+            params["kuery"] = kuery
+        agents = []
+        for page in range(1, SEARCH_LIMIT // per_page + 1):
+            params["page"] = page
+            items, total = self.page(params)
+            agents.extend(self.parse_agent(item, len(agents)) for item in items)
+            if len(items) < per_page or len(agents) >= total:
+                return agents
+        raise ConfigError("Kibana lists at most %d agents for one query (page * perPage); narrow the kuery or give "
+                          "the agent ids." % SEARCH_LIMIT)
+
+    def page(self, params):
+        body = self.get(self.path("agents"), params=params)
+        items = body.get("items", body.get("list")) if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            raise self.unexpected("without an items list", body)
+        total = body.get("total")
+        if isinstance(total, bool) or not isinstance(total, int):
+            total = len(items)
+        return items, total
+
+    def parse_agent(self, item, position):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            raise self.unexpected("with item %d that has no id" % (position + 1), item)
+        local = _dig(item, "local_metadata", "elastic", "agent", "version")
+        reported = _dig(item, "agent", "version")
+        versions = [str(v) for v in (local, reported) if v not in (None, "")]
+        upgrade = item.get("upgrade_details") if isinstance(item.get("upgrade_details"), dict) else {}
+        return {
+            "id": item["id"],
+            "version": versions[0] if versions else None,
+            "versions": sorted(set(versions)),
+            "status": item.get("status"),
+            "active": item.get("active"),
+            "hostname": _dig(item, "local_metadata", "host", "hostname"),
+            "policy_id": item.get("policy_id"),
+            "upgraded_at": item.get("upgraded_at"),
+            "upgrade_state": upgrade.get("state"),
+            "upgrade_target_version": upgrade.get("target_version"),
+        }
+
+    def unexpected(self, what, body):
+        return ApiError(self.client.message("Elastic Fleet answered GET %s %s: %.200s" % (
+            self.path("agents"), what, body)), 200, body)
+
+
+def _kql_string(value):
+    """``value`` as a quoted KQL string: a backslash and a double quote are escaped."""
+    return '"%s"' % value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _dig(item, *keys):
+    for key in keys:
+        if not isinstance(item, dict):
+            return None
+        item = item.get(key)
+    return item

@@ -1,0 +1,180 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: actiongate.agents contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: fleet_agent_info
+short_description: Read Elastic Fleet agents' versions and status
+version_added: 0.2.0
+description:
+  - Reads agents from Kibana's C(GET /api/fleet/agents), by id or by a KQL query, and returns each
+    one's id, version, status and upgrade state.
+  - With O(version), also says which agents already run that version, so a rollout can skip them
+    (the C(actiongate.agents.fleet_rollout) role does, before each batch).
+  - Reads only; it runs in check mode too.
+author:
+  - Actiongate maintainers (@actiongate)
+requirements:
+  - requests
+options:
+  agents:
+    description:
+      - Agent ids to read. Kibana is asked with the KQL query C(agent.id:("id1" or "id2" ...)),
+        100 ids per request.
+      - Omit both O(agents) and O(kuery) to read every agent Kibana lists (at most 10,000).
+    type: list
+    elements: str
+    default: []
+  kuery:
+    description:
+      - A KQL query over the agents instead of O(agents), such as V(policy_id:"fleet-server-policy").
+    type: str
+  show_inactive:
+    description:
+      - Also list inactive (for example unenrolled) agents. Kibana leaves them out by default.
+    type: bool
+    default: false
+  version:
+    description:
+      - A version, such as V(8.15.0). The result's RV(at_version) lists the agents that run exactly
+        this version and RV(not_at_version) the others.
+      - Fail safe, an agent counts as on the version only when every version Kibana reports for it
+        (C(local_metadata.elastic.agent.version) and C(agent.version)) is exactly this one. An agent
+        Kibana does not list (unknown, or inactive without O(show_inactive)) is never on it.
+    type: str
+  per_page:
+    description:
+      - Agents per request (Kibana's C(perPage)), from 1 to 10000.
+    type: int
+    default: 100
+extends_documentation_fragment:
+  - actiongate.agents.fleet
+  - actiongate.agents.connection
+  - actiongate.agents.attributes
+  - actiongate.agents.attributes.action_group_fleet
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reads in check mode too; it never changes anything.
+notes:
+  - The user or API key needs the C(fleet-agents-read) privilege.
+seealso:
+  - module: actiongate.agents.fleet_agent_action
+  - name: Kibana get agents API
+    description: The endpoint this module reads.
+    link: https://www.elastic.co/docs/api/doc/kibana/operation/operation-get-fleet-agents
+"""
+
+EXAMPLES = r"""
+- name: Which of these agents already run 8.15.0? (URL and key from FLEET_URL and FLEET_API_KEY)
+  actiongate.agents.fleet_agent_info:
+    agents: "{{ web_agent_ids }}"
+    version: 8.15.0
+  register: web_agents
+
+- name: Upgrade only the others
+  actiongate.agents.fleet_agent_action:
+    action: upgrade
+    agents: "{{ web_agents.not_at_version }}"
+    version: 8.15.0
+  when: web_agents.not_at_version | length > 0
+
+- name: Every agent of a policy
+  actiongate.agents.fleet_agent_info:
+    kuery: 'policy_id:"web-policy"'
+"""
+
+RETURN = r"""
+agents:
+  description:
+    - The agents found, in the order of O(agents) when given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The agent id.
+      type: str
+    version:
+      description: The agent's version (C(local_metadata.elastic.agent.version), else C(agent.version)).
+      type: str
+    versions:
+      description: Every distinct version Kibana reports for the agent.
+      type: list
+      elements: str
+    status:
+      description: Kibana's agent status (C(online), C(offline), C(updating), ...).
+      type: str
+    active:
+      description: Whether the agent is active (not unenrolled).
+      type: bool
+    hostname:
+      description: The agent's host name.
+      type: str
+    policy_id:
+      description: The agent policy.
+      type: str
+    upgraded_at:
+      description: When the agent last upgraded.
+      type: str
+    upgrade_state:
+      description: The state of an upgrade in progress (C(UPG_DOWNLOADING), ...), or null.
+      type: str
+    upgrade_target_version:
+      description: The version of an upgrade in progress, or null.
+      type: str
+  sample:
+    - {id: agent-01, version: 8.15.0, versions: [8.15.0], status: online, active: true, hostname: web-01,
+       policy_id: web-policy, upgraded_at: "2026-03-01T10:00:00Z", upgrade_state: null, upgrade_target_version: null}
+total:
+  description: How many agents were found.
+  returned: always
+  type: int
+  sample: 1
+missing:
+  description: Ids of O(agents) that Kibana did not list.
+  returned: when O(agents) is given
+  type: list
+  elements: str
+  sample: []
+at_version:
+  description: Ids of the agents that run exactly O(version).
+  returned: when O(version) is given
+  type: list
+  elements: str
+  sample: [agent-01]
+not_at_version:
+  description: Ids of the other agents, including those Kibana did not list.
+  returned: when O(version) is given
+  type: list
+  elements: str
+  sample: [agent-02]
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionGateError
+from ansible_collections.actiongate.agents.plugins.module_utils._runner import argument_spec, fail, require_requests
+from ansible_collections.actiongate.agents.plugins.module_utils._vendor import CONNECTION_SPEC
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet_agents import FleetAgents
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(CONNECTION_SPEC, FleetAgents.OPTIONS),
+                           supports_check_mode=True, **FleetAgents.MODULE_KWARGS)
+    require_requests(module)
+    try:
+        result = FleetAgents(module.params).run()
+    except ActionGateError as error:
+        fail(module, error, FleetAgents.secrets(module.params))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
