@@ -15,9 +15,10 @@ class ModuleDocFragment:
 options:
   url:
     description:
-      - The regional Cloud Backup endpoint, such as V(https://dfw.backup.api.rackspacecloud.com). Paths
-        C(/v2/<project_id>/...) are added to it; a URL that already ends in C(/v2/<project_id>), as the
-        C(publicURL) of the service catalog does, is used as it is.
+      - The regional Cloud Backup endpoint, such as V(https://dfw.backup.api.rackspacecloud.com), or the C(publicURL)
+        of the service catalog, such as V(https://dfw.backup.api.rackspacecloud.com/v1.0/123456). A URL that names a
+        version (C(/v1.0) or C(/v2), then perhaps the project) is used with that version's paths; a bare host gets
+        C(/v2/<project_id>/...). Agent events are always read with v2, on the same host.
       - Required with O(token). With O(username), it overrides the endpoint found in the service catalog.
       - If not set, the value of the E(RAX_BACKUP_URL) environment variable is used.
     type: str
@@ -30,14 +31,16 @@ options:
     type: str
   identity_url:
     description:
-      - Rackspace Identity v2.0 endpoint; the token is requested from C(<identity_url>/tokens).
+      - Rackspace Identity v2.0 endpoint; the token is requested from C(<identity_url>/tokens). The credentials are
+        sent only to this URL's origin; the token only to the origin of O(url) or of the catalog endpoint.
       - If not set, the value of the E(RAX_IDENTITY_URL) environment variable is used.
     type: str
     default: https://identity.api.rackspacecloud.com/v2.0
   username:
     description:
       - Rackspace user to get a token for, with O(api_key) or O(password). The Cloud Backup endpoint then
-        comes from the service catalog (type C(rax:backup)) in O(region).
+        comes from the service catalog (type C(rax:backup)) in O(region). Real catalogs name the public v1.0 API
+        (C(https://dfw.backup.api.rackspacecloud.com/v1.0/<tenant>)).
       - A token that expires during the run (HTTP 401) is renewed once.
       - If not set, the value of the E(RAX_USERNAME) environment variable is used.
     type: str
@@ -70,8 +73,9 @@ options:
 options:
   url:
     description:
-      - The regional Cloud Backup endpoint, such as V(https://dfw.backup.api.rackspacecloud.com). Paths
-        C(/v2/<project_id>/...) are added to it; a URL that already ends in C(/v2/<project_id>) is used as it is.
+      - The regional Cloud Backup endpoint, such as V(https://dfw.backup.api.rackspacecloud.com), or the C(publicURL)
+        of the service catalog (C(.../v1.0/<tenant>)). A URL that names a version is used with that version's paths;
+        a bare host gets C(/v2/<project_id>/...). Agent events are always read with v2, on the same host.
       - Required with O(token). With O(username), it overrides the endpoint found in the service catalog.
     type: str
     env:
@@ -180,10 +184,26 @@ options:
     choices: [backup, restore]
   completed_with_errors:
     description:
-      - What C(completed_with_errors) means. V(partial) lets O(allowed_failures) decide, counting the files
-        with errors (so with the default V(0) it is a failure); V(success) counts it as succeeded whatever the
-        error count; V(failure) as failed.
+      - What C(completed_with_errors) (v1.0 C(CompletedWithErrors)) means. V(partial) lets O(allowed_failures)
+        decide, counting the files with errors (so with the default V(0) it is a failure); V(success) counts it as
+        succeeded whatever the error count; V(failure) as failed.
+      - A count in O(allowed_failures) is a number of files with errors (C(errors.count), v1.0 C(NumErrors) from
+        C(GET /v1.0/<tenant>/backup/report/<id>)). A percentage is of the files the backup searched
+        (C(files_searched), v1.0 C(FilesSearched)), not of C(files_backed_up), which counts only the files changed
+        since the last backup; for a restore, of the files restored plus those with errors.
+      - Where Cloud Backup gives no count (no report, a missing field) or more errors than files, the reading that
+        fails safe is taken (every file counts as failed and none as succeeded, so it cannot pass).
     type: str
     default: partial
     choices: [partial, success, failure]
+  api_version:
+    description:
+      - Which Cloud Backup API to read. V(v1.0) is the public API (C(GET /v1.0/<tenant>/backup/<id>) and
+        C(/restore/<id>), ids are numbers); V(v2) is C(GET /v2/<project_id>/backups/<id>) (ids are UUIDs), which
+        Rackspace documents as not launched externally.
+      - V(auto) uses the version the endpoint names (O(url), or the catalog's C(publicURL), which names v1.0), and
+        v2 for a bare host such as V(https://dfw.backup.api.rackspacecloud.com).
+    type: str
+    default: auto
+    choices: [auto, v1.0, v2]
 """

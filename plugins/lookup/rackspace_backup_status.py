@@ -11,8 +11,11 @@ name: rackspace_backup_status
 short_description: Normalised status of Rackspace Cloud Backup backups and restores
 version_added: 0.1.0
 description:
-  - Returns one normalised status per backup (or restore) id, read from
-    C(GET /v2/<project_id>/backups/<id>) or C(/restores/<id>).
+  - Returns one normalised status per backup (or restore) id, read from the public v1.0 API
+    (C(GET /v1.0/<tenant>/backup/<id>) or C(/restore/<id>), and the report of one that completed with errors or
+    failed) or from v2 (C(GET /v2/<project_id>/backups/<id>) or C(/restores/<id>)), as O(api_version) says.
+  - The states, the file counts and the fail-safe readings are those of the
+    M(actiongate.agents.rackspace_backup_status) module.
   - Does not wait unless O(wait=true); long waits belong in the module.
 author:
   - Actiongate maintainers (@actiongate)
@@ -44,11 +47,11 @@ EXAMPLES = r"""
   ansible.builtin.assert:
     that: lookup('actiongate.agents.rackspace_backup_status', backup_id).succeeded
   vars:
-    backup_id: 0d95d699-d16b-11e4-93bd-c8e0eb190e3d
+    backup_id: "134332"
 
 - name: State of a restore, with a token and the regional endpoint
   ansible.builtin.debug:
-    msg: "{{ lookup('actiongate.agents.rackspace_backup_status', restore_id, resource='restore',
+    msg: "{{ lookup('actiongate.agents.rackspace_backup_status', restore_id, resource='restore', api_version='v2',
              url='https://dfw.backup.api.rackspacecloud.com', token=rax_token).vendor_status }}"
   vars:
     restore_id: e87e6f7d-d166-11e4-8689-c8e0eb190e3d

@@ -12,12 +12,22 @@ module: rackspace_backup_status
 short_description: Read or wait for the state of Rackspace Cloud Backup backups and restores
 version_added: 0.1.0
 description:
-  - Reads C(GET /v2/<project_id>/backups/<id>) or C(/restores/<id>) and returns each in the collection's
-    normalised status, so a playbook can gate on a backup or restore being done and good.
+  - Reads the state of Cloud Backup backups or restores and returns each in the collection's normalised status,
+    so a playbook can gate on a backup or restore being done and good.
+  - With the public v1.0 API (what the service catalog names), reads C(GET /v1.0/<tenant>/backup/<id>)
+    (C(CurrentState)) or C(/restore/<id>) (C(RestoreStateId)); for a C(CompletedWithErrors) or C(Failed) one it
+    also reads C(/backup/report/<id>) or C(/restore/report/<id>), where the error count is. With v2, reads
+    C(GET /v2/<project_id>/backups/<id>) or C(/restores/<id>) (C(state)). See O(api_version).
   - C(completed) is succeeded; C(completed_with_errors) follows O(completed_with_errors) (by default partial,
     judged by O(allowed_failures) counted in files with errors); C(failed), C(missed) and C(skipped) are
-    failed; C(stopped) is cancelled; C(start_requested), C(start_scheduled) and C(queued) are pending;
-    C(preparing), C(in_progress) and C(stop_requested) are running.
+    failed; C(stopped) is cancelled; C(start_requested), C(start_scheduled), C(queued) (and v1.0 C(Creating))
+    are pending; C(preparing), C(in_progress) and C(stop_requested) are running. v1.0 words are the same in
+    CamelCase (C(CompletedWithErrors), C(InProgress), ...). Any other word is unknown, never a success.
+  - Once a backup or restore has ended without succeeding (failed, missed, skipped, stopped), every file counts
+    as failed. A stopped one is cancelled and never succeeds.
+  - Where the public material leaves a point open, the reading that fails safe is taken (documented under
+    O(completed_with_errors)). An answer of an unexpected shape fails the task with a message naming the call and
+    what was unexpected.
   - With O(wait=true), polls until every backup or restore is terminal, or O(wait_timeout) passes.
 author:
   - Actiongate maintainers (@actiongate)
@@ -26,8 +36,9 @@ requirements:
 options:
   action_ids:
     description:
-      - Ids of the backups or restores (C(id) in the answer to C(POST /v2/<project_id>/backups) or C(/restores),
-        also the last part of its C(Location) header).
+      - Ids of the backups or restores. v1.0 ids are numbers (the answer to
+        C(POST /v1.0/<tenant>/backup/action-requested)); v2 ids are UUIDs (C(id) in the answer to
+        C(POST /v2/<project_id>/backups) or C(/restores), also the last part of its C(Location) header).
     type: list
     elements: str
     required: true
@@ -45,7 +56,27 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Start a backup with the Cloud Backup API
+- name: Start a backup with the public v1.0 API (the answer is the backup id)
+  ansible.builtin.uri:
+    url: "https://dfw.backup.api.rackspacecloud.com/v1.0/{{ rax_tenant_id }}/backup/action-requested"
+    method: POST
+    headers:
+      X-Auth-Token: "{{ rax_token }}"
+    body_format: json
+    body:
+      Action: StartManual
+      Id: "{{ backup_configuration_id }}"
+    return_content: true
+  register: started_v1
+
+- name: Wait for it (credentials from RAX_USERNAME and RAX_API_KEY; the catalog names the v1.0 endpoint)
+  actiongate.agents.rackspace_backup_status:
+    action_ids:
+      - "{{ started_v1.content | trim }}"
+    wait: true
+    wait_timeout: 7200
+
+- name: Start a backup with the v2 API
   ansible.builtin.uri:
     url: "https://dfw.backup.api.rackspacecloud.com/v2/{{ rax_project_id }}/backups"
     method: POST
@@ -63,17 +94,18 @@ EXAMPLES = r"""
     url: https://dfw.backup.api.rackspacecloud.com
     token: "{{ rax_token }}"
     project_id: "{{ rax_project_id }}"
+    api_version: v2
     action_ids:
       - "{{ started.json.id }}"
     wait: true
     wait_timeout: 7200
     allowed_failures: 5
 
-- name: Check a restore (credentials from RAX_USERNAME, RAX_API_KEY and RAX_REGION)
+- name: Check a v1.0 restore (credentials from RAX_USERNAME, RAX_API_KEY and RAX_REGION)
   actiongate.agents.rackspace_backup_status:
     resource: restore
     action_ids:
-      - e87e6f7d-d166-11e4-8689-c8e0eb190e3d
+      - "1394"
   register: restore
 """
 
@@ -82,7 +114,7 @@ endpoint:
   description: The Cloud Backup endpoint used (from O(url) or the service catalog).
   returned: always
   type: str
-  sample: https://dfw.backup.api.rackspacecloud.com/v2/110011
+  sample: https://dfw.backup.api.rackspacecloud.com/v1.0/110011
 actions:
   description: One normalised status per backup or restore, in the order asked.
   returned: always
@@ -96,6 +128,19 @@ actions:
     resource:
       description: V(backup) or V(restore).
       type: str
+    api_version:
+      description: The Cloud Backup API read, V(v1.0) or V(v2).
+      type: str
+      sample: v1.0
+    state_changed_at:
+      description: v1.0 C(StateChangeTime), as ISO 8601 UTC.
+      type: str
+      returned: with v1.0
+    report:
+      description: The v1.0 report (C(GET /v1.0/<tenant>/backup/report/<id>) or C(/restore/report/<id>)), untouched;
+        null when none was read (only C(CompletedWithErrors) and C(Failed) ones are) or Cloud Backup had none.
+      type: dict
+      returned: with v1.0
     vendor:
       description: Always V(rackspace_backup) here.
       type: str
@@ -112,28 +157,31 @@ actions:
       description: Terminal and good enough (C(completed_with_errors) counts when its files with errors are within O(allowed_failures)).
       type: bool
     vendor_status:
-      description: Cloud Backup's C(state).
+      description: Cloud Backup's C(state) (v2), C(CurrentState) (v1.0 backups) or the name of C(RestoreStateId) (v1.0 restores).
       type: str
-      sample: completed_with_errors
+      sample: CompletedWithErrors
     targets:
       description:
-        - Files. C(succeeded) is C(files_backed_up) (C(files_restored) for restores), C(failed) the error count.
-          A failed, missed or skipped run counts only its errors (at least one), none as succeeded.
+        - Files. For a backup, C(total) is the files searched (C(files_searched), v1.0 C(FilesSearched)) and C(failed)
+          the files with errors; for a restore, C(total) is the files restored plus those with errors.
+        - A failed, missed, skipped or stopped run counts every file as failed (at least one), none as succeeded.
+          Without counts, a run with errors counts one failed file and none succeeded, so it cannot pass.
+        - Empty (all zero) while the backup or restore is running.
       type: dict
-      sample: {total: 7, succeeded: 6, failed: 1, pending: 0}
+      sample: {total: 11936, succeeded: 11934, failed: 2, pending: 0}
     errors:
       description: The error summary of the backup or restore, with C(target) (the agent), C(message), C(time),
-        C(count), C(reason) and C(diagnostics).
+        C(count), C(reason) and C(diagnostics), and with v1.0 the C(paths) of the files with errors from the report.
       type: list
       elements: dict
       sample: [{target: 8f135b4f-7a69-4b8a-947f-5e80d772fd97, message: "unable_to_process_some_files: Some files could not be
                 backed up. Partial list follows. (1 errors)", time: "2014-08-05T18:23:50.489715Z", count: 1,
                 reason: unable_to_process_some_files, diagnostics: Some files could not be backed up. Partial list follows.}]
     started_at:
-      description: C(started_time).
+      description: C(started_time) (v1.0 report C(StartTime)).
       type: str
     finished_at:
-      description: C(ended_time).
+      description: C(ended_time) (v1.0 report C(CompletedTime), else C(StateChangeTime) once terminal).
       type: str
     raw:
       description: The backup or restore record, untouched.

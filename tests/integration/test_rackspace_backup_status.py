@@ -59,7 +59,8 @@ def test_each_backup_terminal_state(simulator, tmp_path):
         only = result["actions"][0]
         assert (only["state"], only["terminal"], result["succeeded"]) == (state, True, succeeded), name
     partial = run.task("completed_with_errors")["actions"][0]
-    assert partial["targets"] == {"total": 7, "succeeded": 6, "failed": 1, "pending": 0}
+    # files with errors among the files searched (1222), not among files_backed_up (changed files only)
+    assert partial["targets"] == {"total": 1222, "succeeded": 1221, "failed": 1, "pending": 0}
     assert partial["errors"][0]["reason"] == "unable_to_process_some_files" and partial["errors"][0]["count"] == 1
 
 
@@ -87,7 +88,8 @@ def test_wait_for_backup_started_through_the_api(simulator, tmp_path):
                             timeout=10)
     backup_id = started.json()["id"]
     with clock_starts_on_first_poll(simulator, "/v2/123456/backups/" + backup_id):
-        run = run_playbook(tmp_path, [task("wait", identity_args(simulator, action_ids=[backup_id], wait=True))])
+        run = run_playbook(tmp_path, [task("wait", identity_args(simulator, action_ids=[backup_id], wait=True,
+                                                                 api_version="v2"))])
     result = run.task("wait")
     assert not result.get("failed"), result.get("msg")
     assert result["polls"] >= 3 and result["actions"][0]["state"] == "succeeded"
@@ -99,7 +101,8 @@ def test_token_expiring_during_wait_is_renewed_once_with_identity(simulator, tmp
     simulator.control("POST", "/rackspace/config", {"token_lifetime": 0.5})
     backup_id = backup(simulator, step_seconds=0.5)
     with clock_starts_on_first_poll(simulator, "/v2/123456/backups/" + backup_id):  # log in, then 2 s of backup
-        run = run_playbook(tmp_path, [task("wait", identity_args(simulator, action_ids=[backup_id], wait=True))])
+        run = run_playbook(tmp_path, [task("wait", identity_args(simulator, action_ids=[backup_id], wait=True,
+                                                                 api_version="v2"))])
     result = run.task("wait")
     assert not result.get("failed"), result.get("msg")
     assert result["actions"][0]["state"] == "succeeded"
@@ -118,7 +121,7 @@ def test_expired_token_without_identity_fails_clearly_and_secret_free(simulator,
 
 
 def test_wrong_api_key_and_issued_tokens_absent_from_vvvv(simulator, tmp_path):
-    backup_id = backup(simulator, age=30)
+    backup_id = backup(simulator, age=30, id="1001")
     good = run_playbook(tmp_path, [task("good", identity_args(simulator, action_ids=[backup_id]), False)],
                         json_results=False, extra_args=["-vvvv"])
     assert good.rc == 0, good.output[-2000:]
@@ -163,7 +166,7 @@ def test_500_with_vendor_envelope_and_html_body(simulator, tmp_path):
 
 
 def test_tls_identity_and_catalog_with_ca_path(simulator, tmp_path):
-    backup_id = backup(simulator, age=30)
+    backup_id = backup(simulator, age=30, id="1002")
     https = {"identity_url": simulator.https_url + "/v2.0"}
     run = run_playbook(tmp_path, [
         task("untrusted", identity_args(simulator, action_ids=[backup_id], **https)),
@@ -172,14 +175,14 @@ def test_tls_identity_and_catalog_with_ca_path(simulator, tmp_path):
     assert "TLS verification failed" in run.task("untrusted")["msg"]
     trusted = run.task("trusted")
     assert trusted["actions"][0]["state"] == "succeeded"
-    assert trusted["endpoint"] == simulator.https_url + "/v2/123456"
+    assert trusted["endpoint"] == simulator.https_url + "/v1.0/123456"
 
 
 def test_region_from_catalog(simulator, tmp_path):
-    backup_id = backup(simulator, age=30)
+    backup_id = backup(simulator, age=30, id="1003")
     run = run_playbook(tmp_path, [task("ord", identity_args(simulator, action_ids=[backup_id], region="ORD")),
                                   task("syd", identity_args(simulator, action_ids=[backup_id], region="SYD"))])
-    assert run.task("ord")["endpoint"] == simulator.http_url + "/rax/ord/v2/123456"
+    assert run.task("ord")["endpoint"] == simulator.http_url + "/rax/ord/v1.0/123456"
     assert "no Cloud Backup (rax:backup) endpoint in region SYD" in run.task("syd")["msg"]
 
 
@@ -193,16 +196,16 @@ def test_module_defaults_group_and_check_mode(simulator, tmp_path):
 
 
 def test_lookup_with_env_identity_and_on_missing(simulator, tmp_path):
-    done = backup(simulator, age=30)
-    running = backup(simulator, step_seconds=100)
-    lookup = "query('%s', '%s', 'gone', '%s', on_missing='%%s')" % (MODULE, done, running)
+    done = backup(simulator, age=30, id="1004")
+    running = backup(simulator, step_seconds=100, id="1005")
+    lookup = "query('%s', '%s', '404404', '%s', on_missing='%%s')" % (MODULE, done, running)
     run = run_playbook(tmp_path, [
         {"name": "skip", "ansible.builtin.set_fact": {"found": "{{ %s }}" % (lookup % "skip")}},
         {"name": "error", "ansible.builtin.set_fact": {"x": "{{ %s }}" % (lookup % "error")}, "ignore_errors": True},
     ], env={"RAX_IDENTITY_URL": simulator.http_url + "/v2.0", "RAX_USERNAME": "sim-user", "RAX_API_KEY": "sim-api-key"})
     found = run.task("skip")["ansible_facts"]["found"]
     assert [(a["action_id"], a["state"]) for a in found] == [(done, "succeeded"), (running, "pending")]
-    assert run.task("error")["failed"] is True and "'gone'" in run.task("error")["msg"]
+    assert run.task("error")["failed"] is True and "'404404'" in run.task("error")["msg"]
 
 
 def test_lookup_wrong_token_is_clear_and_secret_free(simulator, tmp_path):
@@ -229,3 +232,65 @@ def test_adhoc_api_key_absent_from_vvvv(simulator):
                     json_results=False, extra_args=["-vvvv"])
     assert run.rc != 0 and "Rackspace Identity" in run.output
     assert secret not in run.output
+
+
+# ---- v1.0, the public API the real catalog names -------------------------------------------------
+
+def test_v1_states_from_the_catalog_with_reports(simulator, tmp_path):
+    outcomes = {"completed": ("succeeded", True), "failed": ("failed", False), "missed": ("failed", False),
+                "skipped": ("failed", False)}
+    ids = dict((o, backup(simulator, outcome=o, age=30, id=str(2000 + i))) for i, o in enumerate(outcomes))
+    errors = backup(simulator, outcome="completed_with_errors", age=30, id="2100", errors={"count": 2})
+    tasks = [task(o, identity_args(simulator, action_ids=[ids[o]])) for o in outcomes]
+    tasks += [task("errors", identity_args(simulator, action_ids=[errors])),
+              task("tolerated", identity_args(simulator, action_ids=[errors], allowed_failures=2)),
+              task("share", identity_args(simulator, action_ids=[errors], allowed_failures="1%"))]
+    run = run_playbook(tmp_path, tasks)
+    for name, (state, succeeded) in outcomes.items():
+        result = run.task(name)
+        only = result["actions"][0]
+        assert (only["state"], only["api_version"], result["succeeded"]) == (state, "v1.0", succeeded), name
+        assert result["endpoint"] == simulator.http_url + "/v1.0/123456"
+    partial = run.task("errors")["actions"][0]
+    assert (partial["state"], partial["vendor_status"]) == ("partial", "CompletedWithErrors")
+    # 2 files with errors among the 1222 searched, from GET /backup/report/{id}
+    assert partial["targets"] == {"total": 1222, "succeeded": 1220, "failed": 2, "pending": 0}
+    assert partial["errors"][0]["count"] == 2 and len(partial["errors"][0]["paths"]) == 2
+    assert partial["finished_at"].endswith("Z") and partial["report"]["FilesSearched"] == "1222"
+    assert run.task("errors")["succeeded"] is False
+    assert run.task("tolerated")["succeeded"] is True and run.task("share")["succeeded"] is True
+    assert simulator.requests_log("/v1.0/123456/backup/report/2100")
+    assert not simulator.requests_log("/v2/")
+
+
+def test_v1_wait_on_a_restore_with_a_catalog_url(simulator, tmp_path):
+    source = backup(simulator, age=30, id="3000")
+    restore = simulator.control("POST", "/rackspace/restores", {"backup_id": source, "id": "3001",
+                                                                "outcome": "completed_with_errors", "step_seconds": 0.3})
+    url = simulator.http_url + "/v1.0/123456"
+    with clock_starts_on_first_poll(simulator, "/v1.0/123456/restore/3001"):
+        run = run_playbook(tmp_path, [task("wait", token_args(simulator, url=url, project_id=None, action_ids=[restore["id"]],
+                                                              resource="restore", wait=True, allowed_failures=1))])
+    result = run.task("wait")
+    assert not result.get("failed"), result.get("msg")
+    only = result["actions"][0]
+    assert (only["state"], only["vendor_status"], only["raw"]["RestoreStateId"]) == ("partial", "CompletedWithErrors", 8)
+    assert only["targets"] == {"total": 3, "succeeded": 2, "failed": 1, "pending": 0}
+    assert result["polls"] >= 2 and simulator.requests_log("/v1.0/123456/restore/3001")
+
+
+def test_api_version_option_on_a_bare_url_and_v1_id_shape(simulator, tmp_path):
+    numeric = backup(simulator, age=30, id="4000")
+    uuid_id = backup(simulator, age=30)
+    run = run_playbook(tmp_path, [
+        task("v1", token_args(simulator, action_ids=[numeric], api_version="v1.0")),
+        task("uuid", token_args(simulator, action_ids=[uuid_id], api_version="v1.0")),
+        task("v2", token_args(simulator, url=simulator.http_url + "/v1.0/123456", project_id=None,
+                              action_ids=[uuid_id], api_version="v2")),
+    ])
+    assert run.task("v1")["actions"][0]["vendor_status"] == "Completed"
+    assert run.task("v1")["endpoint"] == simulator.http_url + "/v1.0/123456"
+    refused = run.task("uuid")
+    assert refused["failed"] is True and "v1.0 backup ids are numbers" in refused["msg"] and "api_version=v2" in refused["msg"]
+    assert run.task("v2")["actions"][0]["vendor_status"] == "completed"
+    assert run.task("v2")["endpoint"] == simulator.http_url + "/v2/123456"

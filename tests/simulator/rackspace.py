@@ -1,14 +1,20 @@
-"""Rackspace Cloud Backup v2 (agent events, backups, restores) and Rackspace Identity v2.0.
+"""Rackspace Cloud Backup v2 (agent events, backups, restores), v1.0 (backup and restore state
+and reports) and Rackspace Identity v2.0.
 
-Written from ``rackerlabs/docs-cloud-backup`` (``api-docs/cloud-backup-v2``) and research §5.
+Written from ``rackerlabs/docs-cloud-backup`` (``api-docs/cloud-backup-v2`` and
+``api-docs/cloud-backup-v1``), ``rackerlabs/cbu-sdk-python`` and research §5.
 
 Default credentials (change them with ``POST /_sim/rackspace/config``):
 
 - identity ``POST /v2.0/tokens``: username ``sim-user`` with API key ``sim-api-key``
   (``RAX-KSKEY:apiKeyCredentials``) or password ``sim-password`` (``passwordCredentials``);
 - a ready token ``sim-token`` (valid for ``token_lifetime`` from reset, like an issued one);
-- project (tenant) ``123456``; regions ``DFW`` (home: ``<sim>/v2/123456``) and ``ORD``
-  (``<sim>/rax/ord/v2/123456``), so a client that picks the wrong region is visible in the log;
+- project (tenant) ``123456``; regions ``DFW`` (home: ``<sim>/v1.0/123456``) and ``ORD``
+  (``<sim>/rax/ord/v1.0/123456``), so a client that picks the wrong region is visible in the log.
+  The catalog names v1.0 endpoints, as the real one does
+  (api-docs/cloud-backup-v1/common-gs/samples/service-catalog-endpoint.rst: type ``rax:backup``,
+  ``https://dfw.backup.api.rackspacecloud.com/v1.0/123456``, and one entry without a region);
+  v2 is served on the same hosts under ``/v2`` (the v2 README: "not yet launched externally");
 - agents ``8f135b4f-7a69-4b8a-947f-5e80d772fd97`` (``Web Server``) and
   ``74124b09-5bd3-4436-b3e4-87ef362e4df5``; configuration ``7c8ee069-568f-4d5a-932f-fb2af86b5fd5``
   (on the first agent).
@@ -35,7 +41,27 @@ Behaviour taken from the docs:
 - errors use ``{"message", "errors"}`` (response-codes.rst); 409 on PATCH of a terminal
   resource carries the doc's message.
 
-Choices of the simulator (not in the docs): the error ``reason``/``diagnostics`` of a failed
+v1.0 (``api-docs/cloud-backup-v1/api-reference/methods``), over the same backups and restores:
+
+- ``GET /v1.0/{tenant}/backup/{id}`` (get-list-backup-details-v1.0-...): ``BackupId``,
+  ``CurrentState`` in CamelCase (Queued, InProgress, Skipped, Missed, Stopped, Completed, Failed,
+  Preparing, StartRequested, StartScheduled, StopRequested, CompletedWithErrors) and
+  ``StateChangeTime`` as ``/Date(ms)/``;
+- ``GET /v1.0/{tenant}/restore/{id}`` (get-list-details-about-a-restore-v1.0-...): no state word,
+  a ``RestoreStateId`` number (0 Creating, 1 Queued, 2 InProgress, 3 Completed, 4 Stopped,
+  5 Failed, 6 StartRequested, 7 StopRequested, 8 CompletedWithErrors, 9 Preparing; also
+  ``rcbu/common/status.py`` of cbu-sdk-python);
+- ``GET /v1.0/{tenant}/backup/report/{id}`` and ``/restore/report/{id}``
+  (get-get-a-backup-report-..., get-get-restore-report-...): ``State``, ``StartTime``,
+  ``CompletedTime``, ``FilesSearched`` and ``FilesBackedUp`` as strings ("11936"), ``NumErrors``
+  (a number for backups, a string for restores, as in the examples), ``Reason``, ``Diagnostics``
+  and ``ErrorList`` (one entry with a ``Path`` per error);
+- the tenant in the path is optional here too (cbu-sdk-python's ``Connection`` drops it).
+
+Choices of the simulator (not in the docs): a report is served only once the backup or restore
+has ended (404 before; the docs say "details about a completed backup"); v1.0 and v2 show the
+same backups and restores, with whatever ids they were created with (give a numeric ``id`` to
+the control API for a v1.0-shaped one); the error ``reason``/``diagnostics`` of a failed
 backup or restore, and 409 when starting a backup for a configuration that is already running.
 """
 
@@ -111,6 +137,8 @@ class Track:
         self.context = context
         self.steps: list[dict[str, Any]] = []
         self.pace = 2.0
+
+        self.changed_at = 0.0
 
     def pop_due(self, now: float) -> list[dict[str, Any]]:
         due = [s for s in self.steps if s["at"] <= now]
@@ -197,6 +225,7 @@ class State:
     def _apply(self, track: Track, step: dict[str, Any]) -> None:
         if step["state"]:
             track.record["state"] = step["state"]
+            track.changed_at = step["at"]
         for key, value in step["fields"].items():
             track.record[key] = rax_time(step["at"]) if value == "@now" else value
         if step["event"]:
@@ -288,6 +317,7 @@ class State:
             raise ValueError("outcome must be one of %s" % ", ".join(OUTCOMES[track.kind]))
         track.pace = float(spec.get("step_seconds", self.step_seconds))
         start = self.now() - float(spec.get("age", 0))
+        track.changed_at = start
         errors = spec.get("errors")
         track.steps = self._plan(track, start, outcome, errors)
         self.tracks[(track.kind, track.record["id"])] = track
@@ -432,9 +462,9 @@ def host_url() -> str:
     return request.host_url.rstrip("/")
 
 
-def region_base(region: str) -> str:
+def region_base(region: str, version: str = "v2") -> str:
     prefix = "" if region.upper() == HOME_REGION else "/rax/" + region.lower()
-    return "%s%s/v2/%s" % (host_url(), prefix, state().project_id)
+    return "%s%s/%s/%s" % (host_url(), prefix, version, state().project_id)
 
 
 def api_base() -> str:
@@ -474,8 +504,11 @@ def guard() -> Response | None:
 # ---- identity ----------------------------------------------------------------------------------
 
 def _catalog(rax: State) -> list[dict[str, Any]]:
-    backup = [{"region": region, "tenantId": rax.project_id, "publicURL": region_base(region)}
-              for region in rax.regions]
+    """Real-shaped: the rax:backup endpoints name v1.0 and the tenant, and the first has no region
+    (api-docs/cloud-backup-v1/common-gs/samples/service-catalog-endpoint.rst)."""
+    backup = [{"tenantId": rax.project_id, "publicURL": region_base(HOME_REGION, "v1.0")}]
+    backup += [{"region": region, "tenantId": rax.project_id, "publicURL": region_base(region, "v1.0")}
+               for region in rax.regions]
     files = [{"region": region, "tenantId": "MossoCloudFS_" + rax.project_id,
               "publicURL": "https://storage101.%s1.clouddrive.com/v1/MossoCloudFS_%s" % (region.lower(), rax.project_id)}
              for region in rax.regions]
@@ -694,6 +727,116 @@ def update(kinds: str, resource_id: str, **_: str) -> Response:
             rax.report(track, wanted)
         rax.advance()
     return Response(status=204)
+
+
+# ---- v1.0 -------------------------------------------------------------------------------------
+
+# v1.0 words for the states (get-list-backup-details-v1.0-tenant-id-backup-backupid.rst) and the
+# numbers of restores (get-list-details-about-a-restore-v1.0-tenant-id-restore-restoreid.rst).
+V1_STATES = {"start_requested": "StartRequested", "start_scheduled": "StartScheduled", "queued": "Queued",
+             "preparing": "Preparing", "in_progress": "InProgress", "stop_requested": "StopRequested",
+             "completed": "Completed", "completed_with_errors": "CompletedWithErrors", "failed": "Failed",
+             "missed": "Missed", "skipped": "Skipped", "stopped": "Stopped"}
+RESTORE_STATE_IDS = {"creating": 0, "queued": 1, "in_progress": 2, "completed": 3, "stopped": 4, "failed": 5,
+                     "start_requested": 6, "stop_requested": 7, "completed_with_errors": 8, "preparing": 9}
+
+
+def net_date(epoch: float | None) -> str | None:
+    """v1.0 times: "/Date(1358530097000)/" (milliseconds since the epoch)."""
+    return None if epoch is None else "/Date(%d)/" % int(epoch * 1000)
+
+
+def v1_id(value: str) -> int | str:
+    """v1.0 ids are integers in the docs' examples (BackupId 134332)."""
+    return int(value) if value.isdigit() else value
+
+
+def _epoch(stamp: str | None) -> float | None:
+    if not stamp:
+        return None
+    return datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def _machine_name(agent_id: str) -> str:
+    return next((a["name"] for a in DEFAULT_AGENTS if a["id"] == agent_id), "agent " + agent_id[:8])
+
+
+def v1_backup(track: Track) -> dict[str, Any]:
+    record = track.record
+    agent_id = record["agent"]["id"]
+    return {"BackupId": v1_id(record["id"]), "BackupConfigurationId": v1_id(record["configuration"]["id"]),
+            "CurrentState": V1_STATES.get(record["state"], record["state"]),
+            "BackupConfigurationName": "Weekly Website Backup", "MachineAgentId": v1_id(agent_id),
+            "MachineName": _machine_name(agent_id), "StateChangeTime": net_date(track.changed_at),
+            "IsEncrypted": False, "EncryptionKey": {"ModulusHex": "a3261939975948bb", "ExponentHex": 20010}}
+
+
+def v1_restore(track: Track) -> dict[str, Any]:
+    record = track.record
+    agent_id = record["destination_agent"]["id"]
+    return {"RestoreId": v1_id(record["id"]), "BackupId": v1_id(record["backup"]["id"]),
+            "DestinationMachineId": v1_id(agent_id), "OverwriteFiles": record["overwrite_files"],
+            "BackupConfigurationId": 6270, "BackupConfigurationName": "Restore_Backup",
+            "BackupRestorePoint": net_date(track.changed_at), "BackupMachineId": 866,
+            "BackupMachineName": "Web Server", "BackupFlavor": "RaxCloudServer",
+            "DestinationMachineName": _machine_name(agent_id), "DestinationPath": record["destination_path"],
+            "BackupDataCenter": HOME_REGION, "IsEncrypted": False, "EncryptedPassword": None,
+            "PublicKey": {"ModulusHex": "CA759606B13DC535", "ExponentHex": 10001},
+            "RestoreStateId": RESTORE_STATE_IDS.get(record["state"], -1)}
+
+
+def _error_list(track: Track) -> list[dict[str, Any]]:
+    count = int((track.record.get("errors") or {}).get("count") or 0)
+    return [{"BackupReportID": 48785, "ListIndex": 3210 + i, "ErrorType": 101,
+             "ErrorDesc": "The agent experienced a problem. (Rax)",
+             "ExceptionDesc": "Cannot open file. The process cannot access the file because it is being used by another process.",
+             "ExceptionCode": 313, "Path": "/var/lib/app/locked-%d.db" % i} for i in range(count)]
+
+
+def v1_report(track: Track) -> dict[str, Any]:
+    """The report of an ended backup or restore: counts as strings, like the docs' examples."""
+    record, errors = track.record, track.record.get("errors") or {}
+    started, ended = _epoch(record.get("started_time")), _epoch(record.get("ended_time"))
+    common = {"State": V1_STATES.get(record["state"], record["state"]), "StartTime": net_date(started),
+              "CompletedTime": net_date(ended), "Reason": errors.get("reason") or "Success",
+              "Diagnostics": errors.get("diagnostics") or "Success", "ErrorList": _error_list(track)}
+    if track.kind == "backup":
+        return dict(common, BackupId=v1_id(record["id"]), BackupConfigurationId=v1_id(record["configuration"]["id"]),
+                    FilesSearched=str(record.get("files_searched", 0)), BytesSearched="3.7 GB",
+                    FilesBackedUp=str(record.get("files_backed_up", 0)), BytesBackedUp="178.1 MB",
+                    NumErrors=int(errors.get("count") or 0), CanRestore=bool(record.get("restorable")))
+    return dict(common, BackupReportId=v1_id(record["backup"]["id"]), OriginatingComputerName="Web Server",
+                NumFilesRestored=str(record.get("files_restored", 0)), NumBytesRestored="18 MB",
+                RestoreDestinationMachineId=v1_id(record["destination_agent"]["id"]),
+                NumErrors=str(int(errors.get("count") or 0)))
+
+
+def v1_route(rule: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``/v1.0/{tenant}<rule>`` and ``/v1.0<rule>``, plain and under a region prefix."""
+    def register(view: Callable[..., Any]) -> Callable[..., Any]:
+        for prefix in ("", "/rax/<region>"):
+            for project in ("/<project_id>", ""):
+                blueprint.add_url_rule(prefix + "/v1.0" + project + rule, view_func=view, methods=["GET"])
+        return view
+    return register
+
+
+@v1_route("/<any(backup, restore):kind>/<resource_id>")
+def v1_show(kind: str, resource_id: str, **_: str) -> Response:
+    track = state().find(kind, resource_id)
+    if track is None:
+        return fail(404, "%s %s not found." % (kind.capitalize(), resource_id))
+    return jsonify(v1_backup(track) if kind == "backup" else v1_restore(track))
+
+
+@v1_route("/<any(backup, restore):kind>/report/<resource_id>")
+def v1_show_report(kind: str, resource_id: str, **_: str) -> Response:
+    track = state().find(kind, resource_id)
+    if track is None:
+        return fail(404, "%s %s not found." % (kind.capitalize(), resource_id))
+    if not track.terminal():
+        return fail(404, "No report for %s %s until it ends." % (kind, resource_id))
+    return jsonify(v1_report(track))
 
 
 # ---- control API -------------------------------------------------------------------------------

@@ -3,6 +3,8 @@ backup and restore state machines, and its control API. Real HTTP, simulated clo
 
 from __future__ import annotations
 
+import re
+
 import requests
 
 AGENT = "8f135b4f-7a69-4b8a-947f-5e80d772fd97"
@@ -28,7 +30,7 @@ def events_of(simulator, path: str, **params) -> dict:
 
 def backup_endpoint(catalog: list, region: str) -> str:
     entry = next(e for e in catalog if e["type"] == "rax:backup")
-    return next(ep["publicURL"] for ep in entry["endpoints"] if ep["region"] == region)
+    return next(ep["publicURL"] for ep in entry["endpoints"] if ep.get("region") == region)
 
 
 # ---- identity and auth -------------------------------------------------------------------------
@@ -39,10 +41,12 @@ def test_identity_api_key_returns_token_and_catalog_on_each_listener(simulator):
         assert response.status_code == 200
         access = response.json()["access"]
         assert access["token"]["tenant"]["id"] == "123456"
-        assert backup_endpoint(access["serviceCatalog"], "DFW") == base + "/v2/123456"
-        assert backup_endpoint(access["serviceCatalog"], "ORD") == base + "/rax/ord/v2/123456"
+        # real-shaped: v1.0 and the tenant, and a first entry without a region (the docs' sample)
+        assert backup_endpoint(access["serviceCatalog"], None) == base + "/v1.0/123456"
+        assert backup_endpoint(access["serviceCatalog"], "DFW") == base + "/v1.0/123456"
+        assert backup_endpoint(access["serviceCatalog"], "ORD") == base + "/rax/ord/v1.0/123456"
         token = access["token"]["id"]
-        events = requests.get(backup_endpoint(access["serviceCatalog"], "ORD") + "/agents/%s/events" % AGENT,
+        events = requests.get(base + "/rax/ord/v2/123456/agents/%s/events" % AGENT,
                               headers={"X-Auth-Token": token}, verify=verify, timeout=10)
         assert events.status_code == 200 and "events" in events.json()
 
@@ -287,3 +291,53 @@ def test_shared_faults_apply_to_rackspace_routes(simulator):
     assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "3"
     assert get(simulator, path).status_code == 200
     assert [r["path"] for r in simulator.requests_log(path)] == [path, path]
+
+
+# ---- v1.0 ---------------------------------------------------------------------------------------
+
+def test_v1_backup_state_words_dates_and_report(simulator):
+    simulator.control("POST", "/rackspace/backups", {"id": "134332", "outcome": "completed_with_errors",
+                                                     "errors": {"count": 2}, "step_seconds": 10})
+    for path in ("/v1.0/123456/backup/134332", "/v1.0/backup/134332", "/rax/ord/v1.0/123456/backup/134332"):
+        body = get(simulator, path).json()
+        assert body["BackupId"] == 134332 and body["CurrentState"] == "StartRequested", path
+    assert get(simulator, "/v1.0/123456/backup/report/134332").status_code == 404  # not ended yet
+    advance(simulator, 15)
+    assert get(simulator, "/v1.0/123456/backup/134332").json()["CurrentState"] == "Queued"
+    advance(simulator, 30)
+    body = get(simulator, "/v1.0/123456/backup/134332").json()
+    assert body["CurrentState"] == "CompletedWithErrors"
+    assert re.match(r"^/Date\(\d+\)/$", body["StateChangeTime"])
+    report = get(simulator, "/v1.0/123456/backup/report/134332").json()
+    assert report["State"] == "CompletedWithErrors" and report["NumErrors"] == 2
+    assert report["FilesSearched"] == "1222" and report["FilesBackedUp"] == "6"
+    assert [e["Path"] for e in report["ErrorList"]] == ["/var/lib/app/locked-0.db", "/var/lib/app/locked-1.db"]
+
+
+def test_v1_each_backup_outcome_word(simulator):
+    words = {"completed": "Completed", "failed": "Failed", "missed": "Missed", "skipped": "Skipped"}
+    for index, outcome in enumerate(words):
+        simulator.control("POST", "/rackspace/backups", {"id": str(500 + index), "outcome": outcome, "age": 30})
+    for index, word in enumerate(words.values()):
+        assert get(simulator, "/v1.0/123456/backup/%d" % (500 + index)).json()["CurrentState"] == word
+
+
+def test_v1_restore_state_id_and_report(simulator):
+    simulator.control("POST", "/rackspace/backups", {"id": "133886", "age": 30})
+    simulator.control("POST", "/rackspace/restores", {"id": "1394", "backup_id": "133886", "outcome": "completed_with_errors",
+                                                      "step_seconds": 10})
+    body = get(simulator, "/v1.0/123456/restore/1394").json()
+    assert body["RestoreId"] == 1394 and body["BackupId"] == 133886 and body["RestoreStateId"] == 6
+    assert "CurrentState" not in body  # v1.0 restores give a number only
+    advance(simulator, 45)
+    assert get(simulator, "/v1.0/123456/restore/1394").json()["RestoreStateId"] == 8
+    report = get(simulator, "/v1.0/123456/restore/report/1394").json()
+    assert report["NumErrors"] == "1" and report["NumFilesRestored"] == "2" and report["State"] == "CompletedWithErrors"
+
+
+def test_v1_needs_token_right_project_and_known_id(simulator):
+    simulator.control("POST", "/rackspace/backups", {"id": "7"})
+    assert get(simulator, "/v1.0/123456/backup/7", headers={}).status_code == 401
+    assert get(simulator, "/v1.0/999/backup/7").status_code == 403
+    missing = get(simulator, "/v1.0/123456/backup/8")
+    assert missing.status_code == 404 and missing.json() == {"message": "Backup 8 not found."}

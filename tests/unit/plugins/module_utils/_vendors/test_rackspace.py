@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
-    ActionNotFound, ActionTimeout, AuthError, ConfigError,
+    ActionNotFound, ActionTimeout, ApiError, AuthError, ConfigError,
 )
 from ansible_collections.actiongate.agents.plugins.module_utils._query import ActionQuery
 from ansible_collections.actiongate.agents.plugins.module_utils._status import FailurePolicy
@@ -44,12 +44,14 @@ def status_vendor(**values):
 
 @pytest.mark.parametrize("name, state, terminal, targets", [
     ("completed", "succeeded", True, (1222, 1222, 0, 0)),
-    ("completed_with_errors", "partial", True, (7, 6, 1, 0)),
-    ("failed", "failed", True, (1, 0, 1, 0)),
-    ("failed_without_count", "failed", True, (1, 0, 1, 0)),
-    ("missed", "failed", True, (1, 0, 1, 0)),
-    ("skipped", "failed", True, (1, 0, 1, 0)),
-    ("stopped", "cancelled", True, (0, 0, 0, 0)),
+    # the base is files_searched (1222), not files_backed_up (6: only the files changed since the last backup)
+    ("completed_with_errors", "partial", True, (1222, 1221, 1, 0)),
+    # terminal and not succeeded: every file counts as failed (the one target rule)
+    ("failed", "failed", True, (1222, 0, 1222, 0)),
+    ("failed_without_count", "failed", True, (1222, 0, 1222, 0)),
+    ("missed", "failed", True, (1222, 0, 1222, 0)),
+    ("skipped", "failed", True, (1222, 0, 1222, 0)),
+    ("stopped", "cancelled", True, (1222, 0, 1222, 0)),
     ("start_requested", "pending", False, (0, 0, 0, 0)),
     ("start_scheduled", "pending", False, (0, 0, 0, 0)),
     ("queued", "pending", False, (0, 0, 0, 0)),
@@ -73,11 +75,11 @@ def test_backup_state_table(name, state, terminal, targets):
 ])
 def test_restore_state_table(name, state):
     status = status_vendor(resource="restore").parse(RESTORES[name])
-    assert status.state == state and status.extra == {"resource": "restore"}
+    assert status.state == state and status.extra == {"resource": "restore", "api_version": "v2"}
 
 
 @pytest.mark.parametrize("allowed, option, succeeded", [
-    ("0", "partial", False), ("1", "partial", True), ("20%", "partial", True), ("10%", "partial", False),
+    ("0", "partial", False), ("1", "partial", True), ("1%", "partial", True), ("0.05%", "partial", False),
     ("0", "success", True), ("5", "failure", False)])
 def test_completed_with_errors_policy(allowed, option, succeeded):
     status = status_vendor(completed_with_errors=option).parse(BACKUPS["completed_with_errors"])
@@ -102,7 +104,7 @@ def test_errors_carry_count_reason_and_diagnostics():
 
 
 def test_record_without_state_is_an_api_error():
-    with pytest.raises(Exception, match="without a backup state"):
+    with pytest.raises(ApiError, match="Rackspace Cloud Backup answered GET /backups/<id> with state missing"):
         status_vendor().parse({"id": "x"})
 
 
@@ -221,20 +223,22 @@ def identity_options(simulator, **values):
 
 
 def test_identity_endpoint_from_catalog_and_region(simulator):
+    """The catalog names v1.0 endpoints (as the real one does): the backup is read with v1.0."""
     vendor = RackspaceBackupStatus(identity_options(simulator, region="ord"))
-    backup = simulator.control("POST", "/rackspace/backups", {"age": 30})
+    backup = simulator.control("POST", "/rackspace/backups", {"age": 30, "id": "134332"})
     status = vendor.fetch([backup["id"]])[backup["id"]]
-    assert status.state == "succeeded"
-    assert vendor.client.base_url == simulator.http_url + "/rax/ord/v2/123456"
-    assert simulator.requests_log("/rax/ord/v2/123456/backups/")
+    assert (status.state, status.vendor_status, status.extra["api_version"]) == ("succeeded", "Completed", "v1.0")
+    assert vendor.client.base_url == simulator.http_url + "/rax/ord/v1.0/123456"
+    assert simulator.requests_log("/rax/ord/v1.0/123456/backup/134332")
     token = vendor.client.session.headers["X-Auth-Token"]
     assert token in vendor.client.secrets
 
 
 def test_expired_token_renewed_once_with_identity(simulator):
-    vendor = RackspaceBackupStatus(identity_options(simulator))
+    vendor = RackspaceBackupStatus(identity_options(simulator, api_version="v2"))
     backup = simulator.control("POST", "/rackspace/backups", {})
     vendor.fetch([backup["id"]])
+    assert vendor.client.base_url == simulator.http_url + "/v2/123456"  # v2 on the catalog's v1.0 host
     simulator.control("POST", "/rackspace/tokens/expire", {})
     assert vendor.fetch([backup["id"]])[backup["id"]].state in ("pending", "running")
     assert len(simulator.requests_log("/v2.0/tokens")) == 2
