@@ -26,6 +26,17 @@ class TransportError(ActionGateError):
     """No usable HTTP answer: connection refused or reset, TLS failure, timeout."""
 
 
+class DeadlineExceeded(TransportError):
+    """The run's one deadline (``wait_timeout``) passed during a request: connecting, waiting for
+    or reading an answer, or before a page or a retry could start. The waiter turns it into a
+    timeout that carries the last statuses it saw."""
+
+
+class OriginRefused(TransportError):
+    """A request or a redirect would have taken the run's credentials to an origin (scheme, host,
+    port) the user did not configure for the service, or from https down to http."""
+
+
 class ApiError(ActionGateError):
     """The vendor answered with an error status or a body that is not what it documents."""
 

@@ -8,8 +8,17 @@ Retries only transport trouble (connection errors, timeouts, 429, 502, 503, 504)
 idempotent calls, honouring ``Retry-After`` (seconds or an HTTP date), capped, jittered, and
 never past the caller's deadline. 401 and 403 are never retried. Every message that leaves
 this file has the client's secrets scrubbed out.
-"""
 
+The origin rule: a request goes only to an origin (scheme, host, port) the user configured for
+the service (``allow_origin``, ``rebase``); redirects are followed here, not by requests, and
+only within those origins and never from https down to http.
+
+One deadline: with ``deadline`` set (the wait), every connect, every body read (streamed, with a
+wall-clock check between reads), every page and every retry ends at the deadline (plus
+``DEADLINE_GRACE`` for the poll that lands on it) with ``DeadlineExceeded``. Without one, each
+call has ``request_timeout`` for its whole retry series and at most ``NO_WAIT_ATTEMPTS``
+attempts. Answers are capped at ``MAX_BODY_BYTES``.
+"""
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -17,31 +26,46 @@ __metaclass__ = type
 import email.utils
 import json
 import random
+import socket
 import time
 
 try:
-    from urllib.parse import urlsplit
+    from urllib.parse import urljoin, urlsplit
 except ImportError:  # pragma: no cover
-    from urlparse import urlsplit  # type: ignore
+    from urlparse import urljoin, urlsplit  # type: ignore
 
 try:
     import requests
+    import urllib3
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover - reported by the shells with missing_required_lib
-    requests = None
+    requests = urllib3 = None
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = exc
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
     ApiError,
     AuthError,
+    DeadlineExceeded,
+    OriginRefused,
     TransportError,
 )
 from ansible_collections.actiongate.agents.plugins.module_utils._secrets import registry
 
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "DELETE"))
+REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
+MAX_REDIRECTS = 5
+# Answers larger than this end the call with a clear error (issue 10 item 4).
+MAX_BODY_BYTES = 64 * 1024 * 1024
+CHUNK_BYTES = 64 * 1024
+# Without a wait, a call tries at most this many times (connection refused fails in seconds).
+NO_WAIT_ATTEMPTS = 3
+# A request may still run this long past the deadline: the waiter's last poll lands on the
+# deadline itself and must be able to finish.
+DEADLINE_GRACE = 1.0
+MIN_SOCKET_TIMEOUT = 0.05
 
 
 def scrub(text, secrets):
@@ -112,17 +136,93 @@ class ApiResponse:
         self.url = url
 
 
+class _OutOfTime(Exception):
+    """Internal: the attempt's time ran out while ``doing`` (turned into a user error by _send)."""
+
+    def __init__(self, doing):
+        super(_OutOfTime, self).__init__(doing)
+        self.doing = doing
+
+
+class Budget:
+    """The time one call may take. With the run's ``deadline`` (a wait): until the deadline plus
+    ``DEADLINE_GRACE`` for requests, until the deadline for starting a retry. Without one:
+    ``request_timeout`` for the whole retry series and at most ``NO_WAIT_ATTEMPTS`` attempts.
+    Each attempt also ends ``request_timeout`` after it starts."""
+
+    def __init__(self, client, where):
+        self.client, self.where = client, where
+        self.clock = client._clock
+        now = self.started = self.clock()
+        if client.deadline is not None:
+            self.end = client.deadline + DEADLINE_GRACE
+            self.retry_end = client.deadline
+            self.max_attempts = client.max_attempts
+        else:
+            self.end = self.retry_end = now + client.timeout
+            self.max_attempts = min(client.max_attempts, NO_WAIT_ATTEMPTS)
+        self.attempt_end = self.end
+
+    @property
+    def waiting(self):
+        return self.client.deadline is not None
+
+    def start_attempt(self):
+        """Refuse to start once the call's time is up; else this attempt's end."""
+        now = self.clock()
+        if now >= self.end:
+            raise self.out_of_time("before sending")
+        self.attempt_end = min(now + self.client.timeout, self.end)
+
+    def left(self):
+        return self.attempt_end - self.clock()
+
+    def socket_timeout(self):
+        """Seconds for one connect or one socket read: never past the attempt's end."""
+        return max(self.left(), MIN_SOCKET_TIMEOUT)
+
+    def check(self, doing):
+        if self.left() <= 0:
+            raise _OutOfTime(doing)
+
+    def ends_call(self):
+        """Whether the attempt that just ran out of time was cut by the call's end (the deadline
+        or the no-wait budget), not only by its own request_timeout."""
+        return self.attempt_end >= self.end or self.clock() >= self.end
+
+    def out_of_time(self, doing):
+        """The error for a call whose time is up: DeadlineExceeded under a wait."""
+        client = self.client
+        if self.waiting:
+            return DeadlineExceeded(client.message("Ran out of time (%s) %s %s." % (
+                client.deadline_label, _doing(doing), self.where)))
+        return TransportError(client.message("%s did not answer within %s seconds (request_timeout)." % (
+            self.where, _number(client.timeout))))
+
+
+def _doing(doing):
+    return doing if doing.startswith("before") else "while " + doing
+
+
+def _number(value):
+    return ("%.3f" % value).rstrip("0").rstrip(".")
+
+
 class ApiClient:
-    """HTTP for one vendor endpoint. ``deadline`` (monotonic seconds) bounds every retry."""
+    """HTTP for one vendor endpoint. ``deadline`` (monotonic seconds) bounds every request."""
 
     def __init__(self, base_url, vendor_label, validate_certs=True, ca_path=None, client_cert=None,
                  client_key=None, timeout=30, secrets=(), auth_hint=None, max_attempts=6, retry_cap=60.0,
-                 clock=time.monotonic, sleep=time.sleep, jitter=random.uniform):
+                 clock=time.monotonic, sleep=time.sleep, jitter=random.uniform, url_option="url",
+                 max_body=MAX_BODY_BYTES):
+        self._clock, self._sleep, self._jitter = clock, sleep, jitter
         self.base_url = base_url.rstrip("/")
         # The origins (scheme, host, port) that may receive this run's credentials: the URL the
         # user configured, plus any the vendor adds with allow_origin (rbac_url, identity_url,
-        # the catalog endpoint Identity returned).
-        self.origins = set([origin(self.base_url)])
+        # the catalog endpoint Identity returned); each with the option that names it, for hints.
+        self.origins = set()
+        self._origin_options = {}
+        self.allow_origin(self.base_url, url_option)
         self.vendor_label = vendor_label
         self.timeout = float(timeout)
         # The run's one SecretRegistry (shared when the caller passes one in).
@@ -130,9 +230,9 @@ class ApiClient:
         self.auth_hint = auth_hint
         self.max_attempts = max_attempts
         self.retry_cap = retry_cap
+        self.max_body = max_body
         self.deadline = None
         self.requests_made = 0
-        self._clock, self._sleep, self._jitter = clock, sleep, jitter
         self.session = requests.Session()
         # Passed on every request too: requests lets REQUESTS_CA_BUNDLE override session.verify.
         self.verify = (ca_path or True) if validate_certs else False
@@ -142,15 +242,35 @@ class ApiClient:
         if not validate_certs:
             _silence_insecure_warning()
 
-    def allow_origin(self, url):
-        """Let credentials go to ``url``'s origin too (another URL the user configured for this
-        service, or the endpoint its identity service returned)."""
-        self.origins.add(origin(url))
+    @property
+    def deadline(self):
+        """Monotonic time at which the run's wait ends, or None (no wait: per-call budgets)."""
+        return self._deadline
 
-    def rebase(self, url):
+    @deadline.setter
+    def deadline(self, value):
+        self._deadline = value
+        self._deadline_total = None if value is None else max(value - self._clock(), 0.0)
+
+    @property
+    def deadline_label(self):
+        return "wait_timeout=%s" % _number(self._deadline_total or 0)
+
+    def set_deadline(self, seconds):
+        """Start the run's one deadline ``seconds`` from now (``wait_timeout``)."""
+        self.deadline = self._clock() + float(seconds)
+
+    def allow_origin(self, url, option="url"):
+        """Let credentials go to ``url``'s origin too (another URL the user configured for this
+        service, or the endpoint its identity service returned). ``option`` names it in hints."""
+        key = origin(url)
+        self.origins.add(key)
+        self._origin_options.setdefault(key, option)
+
+    def rebase(self, url, option="url"):
         """Point the client at another base URL (a catalog endpoint) and allow its origin."""
         self.base_url = url.rstrip("/")
-        self.allow_origin(self.base_url)
+        self.allow_origin(self.base_url, option)
 
     def add_secret(self, value):
         """Register a secret made during the run (session cookie, obtained token, hash, nonce)."""
@@ -165,19 +285,24 @@ class ApiClient:
     def request(self, method, path, params=None, json_body=None, data=None, headers=None, idempotent=None,
                 expect_json=True, allow_redirects=True):
         """One logical call, retried on transport trouble when it is safe to repeat."""
+        method = method.upper()
         if idempotent is None:
-            idempotent = method.upper() in IDEMPOTENT_METHODS
+            idempotent = method in IDEMPOTENT_METHODS
         url = self.url(path)
+        where = "%s %s %s" % (self.vendor_label, method, _public(path))
+        self.check_origin(url, where)
+        budget = Budget(self, where)
         attempt = 0
         while True:
             attempt += 1
-            trouble, response = self._send(method, url, params, json_body, data, headers, allow_redirects)
-            delay = self._retry_delay(trouble, response, attempt) if idempotent else None
+            budget.start_attempt()
+            trouble, response = self._exchange(budget, method, url, params, json_body, data, headers, allow_redirects)
+            delay = self._retry_delay(trouble, response, attempt, budget) if idempotent else None
             if delay is None:
                 break
             self._sleep(delay)
         if trouble is not None and response is None:
-            raise trouble
+            raise TransportError(self.message("%s (%s)." % (trouble.message.rstrip("."), _attempts(attempt, budget))))
         return self._check(method, path, response, expect_json, attempts=attempt)
 
     def url(self, path):
@@ -188,49 +313,131 @@ class ApiClient:
     def message(self, text):
         return self.secrets.scrub(text)
 
-    def _send(self, method, url, params, json_body, data, headers, allow_redirects):
-        """Returns ``(trouble, response)``: a TransportError or a response to look at."""
+    def check_origin(self, url, where):
+        """Refuse, before anything is sent, a URL whose origin was not configured for the service."""
+        if origin(url) not in self.origins:
+            raise OriginRefused(self.message(
+                "%s was not sent: %s is not an origin configured for %s (%s). Credentials go only to the "
+                "URLs you configured." % (where, _public(url, path=False), self.vendor_label,
+                                          ", ".join(sorted(_origin_text(o) for o in self.origins)))))
+
+    def _exchange(self, budget, method, url, params, json_body, data, headers, allow_redirects):
+        """One attempt: the request, then its redirects within the allowed origins (requests never
+        follows them: ``allow_redirects=False`` on every send). Cookies: the session jar matches
+        on host only, not port or scheme, so it would hand a cookie to another port of the same
+        host; it is never asked to, because no request leaves for an origin not allowed."""
+        first = url
+        for _hop in range(MAX_REDIRECTS + 1):
+            trouble, response = self._send(budget, method, url, params, json_body, data, headers)
+            location = response.headers.get("Location") if response is not None else None
+            if trouble is not None or not allow_redirects or response.status_code not in REDIRECT_STATUSES \
+                    or not location:
+                return trouble, response
+            target = urljoin(url, location.strip())
+            self._check_redirect(budget.where, first, url, target)
+            method, json_body, data, headers = _redirected(response.status_code, method, json_body, data, headers)
+            url, params = target, None
+        raise TransportError(self.message("%s was redirected more than %d times (last to %s)." % (
+            budget.where, MAX_REDIRECTS, _public(url))))
+
+    def _check_redirect(self, where, first, current, target):
+        option = self._origin_options.get(origin(first), "url")
+        shown = _public(target)
+        if origin(current)[0] == "https" and origin(target)[0] != "https":
+            raise OriginRefused(self.message(
+                "%s was redirected from https to plain http (%s); credentials are never sent there. Set %s to it "
+                "if you trust it." % (where, shown, option)))
+        if origin(target) not in self.origins:
+            raise OriginRefused(self.message("%s was redirected to %s; set %s to it if you trust it." % (
+                where, shown, option)))
+
+    def _send(self, budget, method, url, params, json_body, data, headers):
+        """Returns ``(trouble, response)``: a TransportError or a response (body read) to look at."""
         self.requests_made += 1
+        timeout = budget.socket_timeout()
         try:
             response = self.session.request(
-                method, url, params=params, json=json_body, data=data, headers=headers,
-                timeout=self._request_timeout(), allow_redirects=allow_redirects, verify=self.verify)
+                method, url, params=params, json=json_body, data=data, headers=headers, timeout=(timeout, timeout),
+                allow_redirects=False, verify=self.verify, stream=True)
         except requests.exceptions.SSLError as exc:
             reason = _reason(exc)
             problem = tls_problem(reason)
             raise TransportError(self.message("TLS %s failed for %s %s: %s. %s" % (
                 problem, self.vendor_label, self.base_url, reason, TLS_ADVICE[problem])))
-        except requests.exceptions.Timeout:
-            return TransportError(self.message("%s at %s did not answer within %s seconds (request_timeout)." % (
-                self.vendor_label, self.base_url, self._request_timeout()))), None
         except requests.exceptions.RequestException as exc:
-            return TransportError(self.message("Could not reach %s at %s: %s." % (
-                self.vendor_label, self.base_url, _reason(exc)))), None
+            timed_out = isinstance(exc, requests.exceptions.Timeout)
+            doing = "connecting to" if isinstance(exc, requests.exceptions.ConnectTimeout) else "waiting for the answer of"
+            return self._trouble(budget, timed_out, doing, exc), None
+        try:
+            self._read_body(budget, response)
+        except _OutOfTime as exc:
+            response.close()
+            return self._trouble(budget, True, exc.doing, None), None
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            response.close()
+            timed_out = isinstance(exc, (socket.timeout, urllib3.exceptions.TimeoutError))
+            return self._trouble(budget, timed_out, "reading the answer of", exc), None
         if response.status_code in RETRY_STATUSES:
             return ApiError("retryable HTTP %d" % response.status_code, response.status_code), response
         return None, response
 
-    def _request_timeout(self):
-        if self.deadline is None:
-            return self.timeout
-        return max(min(self.timeout, self.deadline - self._clock()), 1.0)
+    def _trouble(self, budget, timed_out, doing, exc):
+        """The TransportError for a failed attempt; DeadlineExceeded at once when the run's time is up."""
+        if timed_out and budget.waiting and budget.ends_call():
+            raise budget.out_of_time(doing)
+        if timed_out:
+            return TransportError(self.message("%s did not answer within %s seconds (request_timeout)." % (
+                budget.where, _number(self.timeout))))
+        if budget.waiting and budget.clock() >= budget.end:
+            raise budget.out_of_time(doing)
+        return TransportError(self.message("Could not reach %s at %s: %s." % (
+            self.vendor_label, self.base_url, _reason(exc))))
 
-    def _retry_delay(self, trouble, response, attempt):
+    def _read_body(self, budget, response):
+        """Read the whole answer in chunks with a wall-clock check between reads, so a body that
+        trickles a byte a second still ends at the attempt's end; cap it at ``max_body``."""
+        length = response.headers.get("Content-Length", "")
+        if length.strip().isdigit() and int(length) > self.max_body:
+            raise ApiError(self._too_big(budget, response), response.status_code)
+        raw, chunks, size = response.raw, [], 0
+        read = getattr(raw, "read1", None) or raw.read
+        while True:
+            budget.check("reading the answer of")
+            _set_socket_timeout(raw, budget.socket_timeout())
+            chunk = read(CHUNK_BYTES, decode_content=True)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > self.max_body:
+                response.close()
+                raise ApiError(self._too_big(budget, response), response.status_code)
+            chunks.append(chunk)
+        # What requests.Response.content would hold had it read the body itself.
+        response._content = b"".join(chunks)
+        response._content_consumed = True
+        response.close()
+
+    def _too_big(self, budget, response):
+        return self.message("%s answered with more than %d MiB (HTTP %d); narrow the query (fewer ids, a smaller "
+                            "page size) or check that url points at the API." % (
+                                budget.where, self.max_body // (1024 * 1024), response.status_code))
+
+    def _retry_delay(self, trouble, response, attempt, budget):
         """Seconds to wait before the next attempt, or None to stop retrying."""
-        if trouble is None or attempt >= self.max_attempts:
+        if trouble is None or attempt >= budget.max_attempts:
             return None
         hinted = retry_after_seconds(response.headers.get("Retry-After")) if response is not None else None
         if hinted is not None:
             delay = min(hinted, self.retry_cap) + self._jitter(0, min(1.0, hinted * 0.1 + 0.05))
         else:
             delay = self._jitter(0, min(self.retry_cap, 0.5 * 2 ** attempt))
-        if self.deadline is not None and self._clock() + delay > self.deadline:
+        if self._clock() + delay > budget.retry_end:
             return None
         return delay
 
     def _check(self, method, path, response, expect_json, attempts):
         status = response.status_code
-        where = "%s %s %s" % (self.vendor_label, method.upper(), path)
+        where = "%s %s %s" % (self.vendor_label, method.upper(), _public(path))
         text = response.text
         if status >= 400:
             self._raise_for_status(where, response, attempts)
@@ -261,6 +468,59 @@ class ApiClient:
             raise AuthError(self.message(message + (". " + hint if hint else "")), status, body)
         raise ApiError(self.message(message), status, body,
                        retry_after=retry_after_seconds(response.headers.get("Retry-After")))
+
+
+def _attempts(attempts, budget):
+    return "%d attempt%s in %.1f s" % (attempts, "" if attempts == 1 else "s", budget.clock() - budget.started)
+
+
+def _redirected(status, method, json_body, data, headers):
+    """Method and body for the next hop, as browsers and requests do it (RFC 9110 §15.4): 303
+    becomes GET, and so do 301 and 302 after a POST; 307 and 308 keep method and body."""
+    if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
+        kept = dict((k, v) for k, v in (headers or {}).items()
+                    if k.lower() not in ("content-type", "content-length", "transfer-encoding"))
+        return "GET", None, None, kept
+    return method, json_body, data, headers
+
+
+def _public(url, path=True):
+    """A URL fit for a message: no user info, no query, no fragment (``path=False``: origin only)."""
+    if not (url.startswith("http://") or url.startswith("https://")):
+        return url.split("?", 1)[0].split("#", 1)[0]
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = "[%s]" % host
+    port = ":%d" % parts.port if _port(parts) else ""
+    return "%s://%s%s%s" % (parts.scheme.lower(), host, port, parts.path if path else "")
+
+
+def _port(parts):
+    try:
+        return parts.port
+    except ValueError:
+        return None
+
+
+def _origin_text(key):
+    scheme, host, port = key
+    return "%s://%s:%s" % (scheme, host, port)
+
+
+def _set_socket_timeout(raw, seconds):
+    """Bound the next socket read by the time left (best effort: urllib3 keeps the socket on
+    its connection; http.client's reader on ``_fp``)."""
+    connection = getattr(raw, "_connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is None:
+        fp = getattr(getattr(raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(fp, "raw", None), "_sock", None)
+    if sock is not None:
+        try:
+            sock.settimeout(seconds)
+        except OSError:
+            pass
 
 
 def origin(url):

@@ -42,7 +42,7 @@ class Rule:
                  echo: int | None = None, fmt: str = "json", template: Any = None, json_body: Any = None,
                  text: str | None = None, status: int = 200, headers: dict[str, str] | None = None,
                  set_cookies: dict[str, str] | None = None, trickle: float | None = None, delay: float = 0.0,
-                 count: int | None = None, content_type: str | None = None) -> None:
+                 count: int | None = None, content_type: str | None = None, chunked: bool = False) -> None:
         if redirect is not None and redirect not in REDIRECT_STATUSES:
             raise ValueError("redirect must be one of %s" % (REDIRECT_STATUSES,))
         if fmt not in ("json", "html"):
@@ -54,6 +54,7 @@ class Rule:
         self.headers, self.set_cookies = dict(headers or {}), dict(set_cookies or {})
         self.trickle, self.delay, self.count = trickle, delay, count
         self.content_type = content_type
+        self.chunked = chunked
 
     def matches(self, method: str, path: str) -> bool:
         if self.count is not None and self.count <= 0:
@@ -141,12 +142,13 @@ class OriginServer:
             response = Response("", status=rule.redirect, headers={"Location": self.location(rule, request)})
         elif rule.echo is not None:
             content_type, text = echo_body(rule, echo)
-            response = self.body(text, rule.echo, rule.content_type or content_type, rule.trickle)
+            response = self.body(text, rule.echo, rule.content_type or content_type, rule.trickle, rule.chunked)
         elif rule.json_body is not None:
             response = self.body(json.dumps(fill(rule.json_body, echo)), rule.status,
-                                 rule.content_type or "application/json", rule.trickle)
+                                 rule.content_type or "application/json", rule.trickle, rule.chunked)
         else:
-            response = self.body(rule.text or "", rule.status, rule.content_type or "text/plain", rule.trickle)
+            response = self.body(rule.text or "", rule.status, rule.content_type or "text/plain", rule.trickle,
+                                 rule.chunked)
         for key, value in rule.headers.items():
             response.headers[key] = value
         for key, value in rule.set_cookies.items():
@@ -163,8 +165,12 @@ class OriginServer:
         return base.rstrip("/") + path + ("?" + query if query else "")
 
     @staticmethod
-    def body(text: str, status: int, content_type: str, trickle: float | None) -> Response:
+    def body(text: str, status: int, content_type: str, trickle: float | None, chunked: bool = False) -> Response:
         data = text.encode("utf-8")
+        if chunked and not trickle:
+            # No Content-Length: HTTP/1.1 chunked transfer, so a client cannot see the size up front.
+            pieces = [data[i:i + 65536] for i in range(0, len(data), 65536)]
+            return Response(iter(pieces), status=status, content_type=content_type)
         if not trickle:
             return Response(data, status=status, content_type=content_type)
 
@@ -174,10 +180,10 @@ class OriginServer:
                 time.sleep(1.0)
                 yield data[start:start + step]
 
-        # Content-Length announced, bytes sent ``trickle`` per second: a client that only has a
-        # per-read socket timeout never times out.
-        return Response(drip(), status=status, content_type=content_type,
-                        headers={"Content-Length": str(len(data))}, direct_passthrough=True)
+        # Bytes sent ``trickle`` per second (Content-Length announced unless chunked): a client
+        # that only has a per-read socket timeout never times out.
+        headers = {} if chunked else {"Content-Length": str(len(data))}
+        return Response(drip(), status=status, content_type=content_type, headers=headers, direct_passthrough=True)
 
 
 class Adversary:
