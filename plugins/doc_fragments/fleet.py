@@ -90,8 +90,12 @@ options:
     default: []
   per_page:
     description:
-      - Actions per page of C(action_status). The endpoint cannot filter by id, so pages are read
-        (0-based) until every id is found or a page comes back short.
+      - Actions per page of C(action_status), from V(1) to V(10000). The endpoint cannot filter by
+        id, so pages are read (0-based) until every id is found or a page comes back short.
+      - Kibana reads C((page + 1) * per_page) action documents for each page, and Elasticsearch
+        refuses to read past its 10,000-result window, so paging stops before it. An id not found
+        by then fails as "not among the newest N actions"; narrow the search with O(date) or
+        O(latest).
     type: int
     default: 100
   date:
@@ -106,15 +110,23 @@ options:
     type: int
   error_size:
     description:
-      - How many of the latest agent errors to return per action (Kibana returns at most 10).
+      - How many of the latest agent errors to return per action, from V(0) to V(10) (Kibana
+        returns at most 10).
+      - Kibana versions whose query schema lacks C(errorSize) refuse it as an unknown key; the
+        read is then made again without it, once, and the rest of the run leaves it out (Kibana's
+        default of 5 errors applies).
     type: int
     default: 5
   rollout_passed:
     description:
       - What C(ROLLOUT_PASSED) means. Kibana reports it when an upgrade's rollout window has passed
         but some agents (usually offline) have not upgraded; they may still upgrade later.
-      - V(wait) treats it as still running (a wait ends on O(wait_timeout) unless the agents finish);
-        V(failure) as failed; V(success) as succeeded.
+      - V(wait) treats it as still running (a wait ends on O(wait_timeout) unless the agents finish).
+      - V(failure) and V(success) end the wait. The agents that have not upgraded count as failed
+        (the collection's one target-accounting rule), so O(allowed_failures) decides whether the
+        action succeeded; V(failure) reports the state as V(failed), V(success) as V(partial) (or
+        V(failed) when no agent upgraded). Neither lets agents that never upgraded pass unless
+        O(allowed_failures) allows them.
     type: str
     default: wait
     choices: [wait, failure, success]

@@ -133,15 +133,18 @@ class FailurePolicy:
         its targets are already settled (every target that did not succeed failed).
 
         - succeeded: when the failed targets are within the allowance;
-        - partial, failed, expired: when at least one target succeeded and the failed ones are
-          within the allowance (an expired action with 99 of 100 agents done and
-          ``allowed_failures=1`` passes; its ``state`` still says ``expired``);
+        - partial, failed, expired: when at least one target succeeded, at least one failed target
+          is counted, and the failed ones are within the allowance (an expired action with 99 of
+          100 agents done and ``allowed_failures=1`` passes; its ``state`` still says
+          ``expired``). A vendor word saying something went wrong with no failed target counted
+          means the counts cannot be trusted, so it never passes (fail safe);
         - cancelled (a cancel a person asked for): never.
         """
+        targets = status.targets
         if not status.terminal or status.state == CANCELLED:
             status.succeeded = False
         elif status.state == SUCCEEDED:
             status.succeeded = not self.exceeded(status)
         else:
-            status.succeeded = status.targets["succeeded"] > 0 and not self.exceeded(status)
+            status.succeeded = targets["succeeded"] > 0 and targets["failed"] > 0 and not self.exceeded(status)
         return status

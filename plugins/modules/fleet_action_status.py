@@ -16,9 +16,21 @@ description:
     collection's normalised status, so playbooks never branch on vendor.
   - With O(wait=true), polls until every action is terminal, failures exceed O(allowed_failures),
     or O(wait_timeout) passes, in one module run.
-  - C(COMPLETE) is succeeded; C(FAILED) is partial when some agents succeeded (O(allowed_failures)
-    decides) and failed otherwise; C(CANCELLED) is cancelled; C(EXPIRED) is expired; C(IN_PROGRESS)
-    is pending or running; C(ROLLOUT_PASSED) follows O(rollout_passed).
+  - C(COMPLETE) is succeeded; C(FAILED) is partial when some agents succeeded and failed otherwise;
+    C(CANCELLED) is cancelled (never a success); C(EXPIRED) is expired; C(IN_PROGRESS) is pending
+    or running; C(ROLLOUT_PASSED) follows O(rollout_passed). A word Kibana adds later is unknown.
+  - Once an action is terminal, every agent that did not succeed counts in C(targets.failed)
+    (expired, cancelled, never acknowledged), and O(allowed_failures) decides C(succeeded) for
+    succeeded, partial, failed and expired actions alike. An expired unenroll with 99 of 100 agents
+    done passes with O(allowed_failures=1) and still reports C(state=expired).
+  - Fail-safe readings, where Kibana's answer leaves room. A C(COMPLETE) item with no agent count
+    at all is unknown. A counter that is missing or null counts 0 (so it can only keep an action
+    from succeeding). Any other answer of an unexpected shape fails with an error naming the item
+    and the field, never with a Python error.
+  - Agents Kibana refused when it wrote the action (upgrade cool-down, version, hosted policy,
+    already unenrolled) are listed in C(refused) and are failed agents of the action.
+  - Read against Kibana's own code (elastic/kibana
+    C(x-pack/platform/plugins/shared/fleet/server/services/agents/action_status.ts)).
 author:
   - Actiongate maintainers (@actiongate)
 requirements:
@@ -109,14 +121,26 @@ actions:
       type: dict
       sample: {total: 40, succeeded: 12, failed: 0, pending: 28}
     errors:
-      description: The latest agent errors (O(error_size) at most), each with C(target), C(message) and C(time).
+      description:
+        - The latest agent errors (O(error_size) at most), each with C(target) (the agent id),
+          C(host) (Kibana's C(hostname), the agent's host name), C(message) and C(time).
       type: list
       elements: dict
+    refused:
+      description:
+        - Agents Kibana refused when it wrote the action, each with C(agent) and C(reason) (Kibana's
+          message), taken from the errors above. Absent when the action has no errors.
+      type: list
+      elements: dict
+      sample: [{agent: agent-06, reason: "Agent agent-06 is not upgradeable: agent was upgraded less than 10 minutes ago. ..."}]
     started_at:
       description: When the action started (its start time, else creation time).
       type: str
     finished_at:
-      description: When it completed or was cancelled, if it has.
+      description:
+        - When it completed or was cancelled, once the action is terminal; V(null) before. Kibana's
+          C(completionTime) is the newest acknowledgement, set while the action still runs, and
+          stays in C(raw).
       type: str
     raw:
       description: Kibana's record, untouched.

@@ -18,9 +18,19 @@ description:
     (C(POST /api/fleet/agents/bulk_upgrade) and C(bulk_unenroll)), even for one agent, because only
     they return an action id.
   - Every run starts a new action, so the module always reports C(changed=true).
-  - The request is sent once and never retried, so an action is never started twice.
-  - Kibana lets an agent be upgraded at most once every 10 minutes. When it refuses with HTTP 429,
-    the task fails saying when the agents can be upgraded again (from the C(Retry-After) header).
+  - The request that starts or cancels an action is sent once and never retried, not even on HTTP
+    429, 502, 503 or 504, so an action is never started twice. This overrides what the shared
+    O(request_timeout) text says about retries of reads.
+  - Kibana does not refuse a bulk call for agents it will not act on; it starts the action and
+    records each such agent as an error of it (Kibana's C(upgradeBatch) and C(unenrollBatch)). After
+    starting an action the module reads it once and returns those agents in RV(refused), with
+    Kibana's reason (upgraded less than 10 minutes ago, not upgradeable to the version, on a hosted
+    policy, already unenrolled). They count as failed agents of the action when you wait on it.
+  - A result carries a warning for each destructive flag set (O(force), O(skip_rate_limit_check),
+    O(revoke)), saying what it does.
+  - Flags are checked against Kibana's own code and route schemas (elastic/kibana
+    C(x-pack/platform/plugins/shared/fleet/server/types/rest_spec/agent.ts),
+    C(.../services/agents/upgrade_action_runner.ts), C(.../services/agents/unenroll_action_runner.ts)).
 author:
   - Actiongate maintainers (@actiongate)
 requirements:
@@ -59,16 +69,38 @@ options:
     type: str
   force:
     description:
-      - For O(action=upgrade), upgrade even agents that are already upgrading, not upgradeable,
-        or were upgraded less than 10 minutes ago.
-      - For O(action=unenroll), remove the agents at once instead of waiting for them to acknowledge.
+      - Kibana's C(force) flag, with a warning in the result when set.
+      - For O(action=upgrade), also upgrades agents on hosted policies (such as Fleet Server) and
+        skips the checks that the agent can be upgraded to O(version). It does B(not) skip the
+        10-minute upgrade cool-down; that is O(skip_rate_limit_check).
+      - For O(action=unenroll), also unenrolls agents on hosted policies, such as Fleet Server, and
+        agents already unenrolling. Leave it off unless you mean to remove Fleet Server.
+    type: bool
+    default: false
+  skip_rate_limit_check:
+    description:
+      - For O(action=upgrade), Kibana's C(skipRateLimitCheck), which also upgrades agents upgraded less
+        than 10 minutes ago (Kibana's cool-down, which guards an upgrade still settling from being
+        rolled back) and skips the version checks. A warning in the result says so when set.
+      - Without it, Kibana leaves such agents out of the action and records them in RV(refused).
     type: bool
     default: false
   revoke:
     description:
-      - For O(action=unenroll), also revoke the agents' API keys, so they cannot reconnect.
+      - For O(action=unenroll), Kibana's C(revoke), which removes the agents at once and invalidates their
+        API keys, so they cannot reconnect without enrolling again. Kibana writes a
+        C(FORCE_UNENROLL) action that completes at once. A warning in the result says so when set.
     type: bool
     default: false
+  request_timeout:
+    description:
+      - Seconds to wait for Kibana's answer to the one request that starts or cancels the action.
+        Must be more than V(0) and at most V(3600).
+      - That request is never retried (not on connection errors, timeouts, or HTTP 429, 502, 503
+        or 504). If it times out, the action may have started, so check Fleet before running again.
+      - The read of RV(refused) after an upgrade or unenroll is a read, retried like any other.
+    type: float
+    default: 30.0
   action_id:
     description:
       - The action to cancel, for O(action=cancel).
@@ -85,6 +117,9 @@ attributes:
       - Sends nothing and reports C(changed=true) without an action id.
 notes:
   - The user or API key needs the C(fleet-agents-all) privilege.
+  - Like any module, it runs on the target host (unlike the status modules, whose action plugins run
+    on the controller). That host's Python needs the C(requests) library; or run the task with
+    C(delegate_to) set to C(localhost).
   - A cancelled action reports C(CANCELLED) in M(actiongate.agents.fleet_action_status); agents that
     already acted are not rolled back.
 seealso:
@@ -109,6 +144,13 @@ EXAMPLES = r"""
     action_ids:
       - "{{ upgrade.action_id }}"
     wait: true
+
+- name: Upgrade an agent again within 10 minutes of its last upgrade (Kibana's cool-down)
+  actiongate.agents.fleet_agent_action:
+    action: upgrade
+    agents: [0f3a6c1e-1d44-4f0b-9d52-1b1e0b7f3a10]
+    version: 8.15.1
+    skip_rate_limit_check: true
 
 - name: Unenroll every agent of a policy and revoke their API keys
   actiongate.agents.fleet_agent_action:
@@ -146,30 +188,47 @@ agents:
   returned: when O(action) is V(upgrade) or V(unenroll)
   type: raw
   sample: [agent-01, agent-02]
-retry_after:
-  description: Seconds until the agents can be upgraded again, from the C(Retry-After) header.
-  returned: when Kibana refused with HTTP 429
-  type: int
-  sample: 599
-retry_at:
-  description: When the agents can be upgraded again (UTC, ISO-8601).
-  returned: when Kibana refused with HTTP 429
-  type: str
-  sample: "2026-03-01T10:20:00Z"
+refused:
+  description:
+    - Agents Kibana left out of the action when it wrote it, each with C(agent) (the id) and
+      C(reason) (Kibana's message), such as an agent upgraded less than 10 minutes ago, one on a
+      hosted policy, or one already unenrolled.
+    - Read once right after the start, so at most 10 (Kibana lists that many errors per action) and
+      only those Kibana has written by then; for a large action written in batches, read C(refused)
+      in M(actiongate.agents.fleet_action_status) later.
+    - V(null) when that read failed (the action started anyway; a warning says why).
+  returned: when O(action) is V(upgrade) or V(unenroll) and not in check mode
+  type: list
+  elements: dict
+  sample: [{agent: agent-06, reason: "Agent agent-06 is not upgradeable: agent was upgraded less than 10 minutes ago. ..."}]
 """
+
+import platform
+import sys
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionGateError
-from ansible_collections.actiongate.agents.plugins.module_utils._runner import argument_spec, fail, require_requests
+from ansible_collections.actiongate.agents.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.actiongate.agents.plugins.module_utils._runner import argument_spec, fail
 from ansible_collections.actiongate.agents.plugins.module_utils._vendor import CONNECTION_SPEC
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet import FleetActions
+
+
+def require_requests_on_target(module):
+    """This module runs on the target host, so the message names that host and its Python."""
+    if not HAS_REQUESTS:
+        module.fail_json(
+            msg="fleet_agent_action runs on the target host (%s) with its Python (%s), which cannot import the "
+                "Python library requests. Install requests for that Python, or run the task where it is "
+                "installed (delegate_to: localhost)." % (platform.node(), sys.executable),
+            exception=str(REQUESTS_IMPORT_ERROR))
 
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(CONNECTION_SPEC, FleetActions.OPTIONS),
                            supports_check_mode=True, **FleetActions.MODULE_KWARGS)
-    require_requests(module)
+    require_requests_on_target(module)
     try:
         result = FleetActions(module.params).run(check_mode=module.check_mode)
     except ActionGateError as error:

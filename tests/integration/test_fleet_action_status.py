@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.integration.helpers import clock_starts_on_first_poll, run_adhoc, run_playbook
@@ -89,15 +91,68 @@ def test_expired_and_cancelled(simulator, tmp_path):
     assert result["succeeded"] is False
 
 
-@pytest.mark.parametrize("policy, state, terminal", [
-    ("wait", "running", False), ("failure", "failed", True), ("success", "succeeded", True)])
-def test_rollout_passed_policies(simulator, tmp_path, policy, state, terminal):
+@pytest.mark.parametrize("policy, state, terminal, targets", [
+    ("wait", "running", False, {"total": 2, "succeeded": 1, "failed": 0, "pending": 1}),
+    # terminal: the agent that never upgraded counts as failed, so allowed_failures decides
+    ("failure", "failed", True, {"total": 2, "succeeded": 1, "failed": 1, "pending": 0}),
+    ("success", "partial", True, {"total": 2, "succeeded": 1, "failed": 1, "pending": 0})])
+def test_rollout_passed_policies(simulator, tmp_path, policy, state, terminal, targets):
     action = create(simulator, count=2, ack_seconds=0.01, offline=["agent-002"], rollout_duration_seconds=600,
                     start_time="2020-01-01T00:00:00Z")
-    run = run_playbook(tmp_path, [status_task(simulator, action_ids=[action], rollout_passed=policy)])
-    only = run.task("status")["actions"][0]
+    run = run_playbook(tmp_path, [status_task(simulator, name="strict", action_ids=[action], rollout_passed=policy),
+                                  status_task(simulator, name="lenient", action_ids=[action], rollout_passed=policy,
+                                              allowed_failures=1)])
+    only = run.task("strict")["actions"][0]
     assert only["vendor_status"] == "ROLLOUT_PASSED"
-    assert (only["state"], only["terminal"]) == (state, terminal)
+    assert (only["state"], only["terminal"], only["targets"], only["succeeded"]) == (state, terminal, targets, False)
+    assert run.task("lenient")["actions"][0]["succeeded"] is terminal
+
+
+def test_expired_with_one_agent_missing_is_decided_by_allowed_failures(simulator, tmp_path):
+    agents = ["agent-%02d" % i for i in range(1, 11)]
+    action = create(simulator, type="UNENROLL", agents=agents, ack_seconds=0.01, offline=["agent-10"], expire_seconds=1)
+    time.sleep(1.5)
+    run = run_playbook(tmp_path, [status_task(simulator, name="strict", action_ids=[action]),
+                                  status_task(simulator, name="lenient", action_ids=[action], allowed_failures=1)])
+    strict, lenient = run.task("strict")["actions"][0], run.task("lenient")["actions"][0]
+    assert (strict["state"], strict["succeeded"]) == ("expired", False)
+    assert strict["targets"] == {"total": 10, "succeeded": 9, "failed": 1, "pending": 0}
+    assert (lenient["state"], lenient["succeeded"]) == ("expired", True)
+
+
+def test_error_size_refused_as_unknown_key_is_dropped_once_for_the_run(simulator, tmp_path):
+    """Kibana versions whose query schema lacks errorSize refuse it (400, unknown key)."""
+    simulator.control("POST", "/fleet/config", {"reject_error_size": True, "ack_seconds": 0.1})
+    action = create(simulator, count=3, ack_seconds=0.4, fail_count=1)
+    with clock_starts_on_first_poll(simulator, STATUS_PATH):
+        run = run_playbook(tmp_path, [status_task(simulator, action_ids=[action], wait=True, allowed_failures=1)])
+    result = run.task("status")
+    assert not result.get("failed"), result.get("msg")
+    assert result["actions"][0]["state"] == "partial" and result["succeeded"] is True
+    queries = [r["query"] for r in simulator.requests_log(STATUS_PATH)]
+    assert len(queries) >= 3 and "errorSize=" in queries[0]
+    assert all("errorSize" not in q for q in queries[1:])  # retried once without it, then remembered
+
+
+def test_errors_keep_the_host_and_finished_at_waits_for_the_end(simulator, tmp_path):
+    simulator.control("POST", "/fleet/agents", [{"id": "agent-01", "hostname": "web-01", "ack_delay": 0.01,
+                                                 "fails": "download failed"}])
+    action = create(simulator, type="UPGRADE", agents=["agent-01", "agent-02"], ack_seconds=100)
+    running = run_playbook(tmp_path, [status_task(simulator, action_ids=[action])]).task("status")["actions"][0]
+    assert running["state"] == "running" and running["finished_at"] is None
+    assert running["raw"]["completionTime"]  # Kibana's newest ack, set while the action still runs
+    assert running["errors"][0]["target"] == "agent-01" and running["errors"][0]["host"] == "web-01"
+
+
+def test_paging_stops_before_the_result_window(simulator, tmp_path):
+    """Kibana reads (page + 1) * perPage documents: past 10,000 the call fails, so the module stops."""
+    simulator.control("POST", "/fleet/actions", {"count": 1, "copies": 10001})
+    result = run_playbook(tmp_path, [status_task(simulator, action_ids=["not-there"], per_page=2500)]).task("status")
+    assert result["failed"] is True
+    assert "not among the newest 10000 actions" in result["msg"] and "narrow" in result["msg"].lower()
+    queries = [r["query"] for r in simulator.requests_log(STATUS_PATH)]
+    assert len(queries) == 4 and "page=3" in queries[-1]
+    assert "Result window is too large" not in result["msg"]
 
 
 def test_unknown_id_fails_naming_it_after_paging(simulator, tmp_path):

@@ -47,6 +47,7 @@ def test_upgrade_returns_action_id_that_can_be_waited_on(simulator, tmp_path):
     assert waited["actions"][0]["type"] == "UPGRADE"
     assert waited["actions"][0]["state"] == "succeeded"
     assert waited["actions"][0]["targets"]["total"] == 3
+    assert started["refused"] == [] and "warnings" not in started
 
 
 def test_upgrade_options_are_sent(simulator, tmp_path):
@@ -69,7 +70,10 @@ def test_unenroll_by_kql_query_with_revoke_in_a_space(simulator, tmp_path):
     assert json.loads(sent[0]["body"]) == {"agents": "local_metadata.host.hostname:host-agent-05", "force": False,
                                            "revoke": True}
     shown = simulator.control("GET", "/fleet/actions/%s" % started["action_id"])
-    assert shown["status"]["type"] == "UNENROLL" and shown["status"]["nbAgentsActioned"] == 1
+    # revoke: Kibana writes a FORCE_UNENROLL action, complete at once (unenroll_action_runner.ts)
+    assert shown["status"]["type"] == "FORCE_UNENROLL" and shown["status"]["nbAgentsActioned"] == 1
+    assert shown["status"]["status"] == "COMPLETE"
+    assert any("invalidates their API keys" in w for w in started["warnings"])
 
 
 def test_cancel_marks_the_action_cancelled(simulator, tmp_path):
@@ -96,25 +100,81 @@ def test_check_mode_sends_nothing_and_reports_changed(simulator, tmp_path):
     assert simulator.requests_log("/api/fleet") == []
 
 
-def test_upgrade_cool_down_says_when_to_try_again_and_is_not_retried(simulator, tmp_path):
+def test_upgrade_cool_down_refusals_are_reported_as_refused_not_as_http_errors(simulator, tmp_path):
+    """Kibana's bulk_upgrade never answers 429 for the cool-down: it writes the agents as errors of
+    the action (upgradeBatch, upgrade_action_runner.ts). They come back as ``refused``."""
+    simulator.control("POST", "/fleet/config", {"ack_seconds": 0.05})
     upgrade = {"action": "upgrade", "agents": ["agent-06", "agent-07"], "version": "8.15.0"}
     run = run_playbook(tmp_path, [action_task(simulator, name="first", **upgrade),
-                                  action_task(simulator, name="again", **upgrade)])
-    assert run.task("first")["action_id"]
+                                  action_task(simulator, name="again", **upgrade),
+                                  wait_task(simulator)])
+    assert run.task("first")["action_id"] and run.task("first")["refused"] == []
     again = run.task("again")
-    assert again["failed"] is True
-    assert "HTTP 429" in again["msg"] and "was upgraded less than 10 minutes ago" in again["msg"]
-    assert "can be upgraded again in 10m00s" in again["msg"] or "can be upgraded again in 9m" in again["msg"]
-    assert "force=true" in again["msg"]
-    assert 590 <= again["retry_after"] <= 601 and again["retry_at"].endswith("Z")
-    assert len(posts(simulator, "/api/fleet/agents/bulk_upgrade")) == 2  # no retry of the refused POST
+    assert not again.get("failed"), again
+    assert [r["agent"] for r in again["refused"]] == ["agent-06", "agent-07"]
+    assert all("upgraded less than 10 minutes ago" in r["reason"] for r in again["refused"])
+    assert "retry_after" not in again and "retry_at" not in again
+    assert len(posts(simulator, "/api/fleet/agents/bulk_upgrade")) == 2  # no retry of either POST
+    waited = run.task("wait")["actions"][0]  # the refused agents are failed targets of the action
+    assert (waited["state"], waited["succeeded"], waited["targets"]["failed"]) == ("failed", False, 2)
+    assert [r["agent"] for r in waited["refused"]] == ["agent-06", "agent-07"]
 
 
-def test_force_skips_the_cool_down(simulator, tmp_path):
+def test_force_does_not_skip_the_cool_down_but_skip_rate_limit_check_does(simulator, tmp_path):
     upgrade = {"action": "upgrade", "agents": ["agent-08"], "version": "8.15.0"}
     run = run_playbook(tmp_path, [action_task(simulator, name="first", **upgrade),
-                                  action_task(simulator, name="forced", force=True, **upgrade)])
-    assert run.task("forced")["action_id"] and not run.task("forced").get("failed")
+                                  action_task(simulator, name="forced", force=True, **upgrade),
+                                  action_task(simulator, name="skipped", skip_rate_limit_check=True, **upgrade)])
+    forced = run.task("forced")
+    assert [r["agent"] for r in forced["refused"]] == ["agent-08"]
+    assert any("does not skip the 10-minute upgrade cool-down" in w for w in forced["warnings"])
+    skipped = run.task("skipped")
+    assert skipped["refused"] == [] and skipped["action_id"]
+    assert any("skip_rate_limit_check=true" in w for w in skipped["warnings"])
+    body = json.loads(posts(simulator, "/api/fleet/agents/bulk_upgrade")[-1]["body"])
+    assert body == {"agents": ["agent-08"], "version": "8.15.0", "force": False, "skipRateLimitCheck": True}
+
+
+def test_hosted_agents_need_force_and_the_result_warns_when_it_is_set(simulator, tmp_path):
+    simulator.control("POST", "/fleet/agents", [{"id": "fleet-server-1", "hosted": True}])
+    common = {"action": "unenroll", "agents": ["fleet-server-1", "agent-10"]}
+    run = run_playbook(tmp_path, [action_task(simulator, name="plain", **common),
+                                  action_task(simulator, name="forced", force=True, **common)])
+    plain = run.task("plain")
+    assert plain["refused"] == [{"agent": "fleet-server-1",
+                                 "reason": "Cannot unenroll fleet-server-1 from a hosted agent policy fleet-server-policy"}]
+    forced = run.task("forced")
+    assert forced["refused"] == [] and any("Fleet Server" in w for w in forced["warnings"])
+    assert simulator.control("GET", "/fleet/actions/%s" % forced["action_id"])["status"]["type"] == "UNENROLL"
+
+
+def test_cancel_id_cannot_reach_another_kibana_path(simulator, tmp_path):
+    run = run_playbook(tmp_path, [action_task(simulator, action="cancel", action_id="../../../internal/fleet/setup")])
+    result = run.task("start")
+    assert result["failed"] is True and "HTTP 404" in result["msg"] and "Action not found" in result["msg"]
+    log = simulator.requests_log("/")
+    assert len(log) == 1 and log[0]["method"] == "POST"
+    # the id stayed one segment of the cancel route (the server decodes %2F before logging the path)
+    assert log[0]["path"] == "/api/fleet/agents/actions/../../../internal/fleet/setup/cancel"
+    assert not simulator.requests_log("/internal") and not simulator.requests_log("/api/fleet/setup")
+
+
+def test_space_id_cannot_reach_another_kibana_path(simulator, tmp_path):
+    run = run_playbook(tmp_path, [action_task(simulator, action="upgrade", agents=["agent-11"], version="8.15.0",
+                                              space_id="../internal?x=")])
+    assert run.task("start")["failed"] is True
+    assert [r["path"] for r in simulator.requests_log("/")] == ["/s/../internal?x=/api/fleet/agents/bulk_upgrade"]
+
+
+def test_missing_requests_names_the_target_hosts_python(simulator, tmp_path):
+    """fleet_agent_action runs on the target like any module: the message names that host's Python."""
+    task = action_task(simulator, action="upgrade", agents=["agent-01"], version="8.15.0")
+    task["vars"] = {"ansible_python_interpreter": "/usr/bin/python3"}  # this machine's, without requests
+    result = run_playbook(tmp_path, [task]).task("start")
+    assert result["failed"] is True
+    assert "requests" in result["msg"] and "/usr/bin/python3" in result["msg"]
+    assert "target host" in result["msg"] and "delegate_to" in result["msg"]
+    assert simulator.requests_log("/api/fleet") == []
 
 
 def test_bad_input_is_refused_before_any_call(simulator, tmp_path):

@@ -6,6 +6,27 @@ initial status (EXPIRED for non-UPGRADE actions past ``expiration``, ROLLOUT_PAS
 upgrades past ``start_time + rollout_duration_seconds``, else IN_PROGRESS).
 Listing is Kibana's: newest first, a 0-based ``page`` slice of ``perPage`` with no total,
 ``latest`` as a window in milliseconds, ``date`` as a one-day window.
+
+Sources (elastic/kibana, under ``x-pack/platform/plugins/shared/fleet/server/``; older releases
+under ``x-pack/plugins/fleet/server/``):
+- ``services/agents/action_status.ts``: the status computation; ``getActions`` asks Elasticsearch
+  for ``size = (page + 1) * perPage`` documents (``getPerPage``), so a page whose end passes the
+  10,000-result window fails; ``completionTime`` is the newest ack, set while the action runs;
+  ``latestErrors[].hostname`` is the agent's host name (its id when unknown).
+- ``types/rest_spec/agent.ts``: ``GetActionStatusRequestSchema`` (query keys; unknown keys are
+  refused by @kbn/config-schema: "[request query.<key>]: definition for this key is missing", so a
+  Kibana whose schema lacks ``errorSize`` refuses it), ``PostBulkAgentUpgradeRequestSchema``
+  (``force``, ``skipRateLimitCheck``, ``rollout_duration_seconds`` >= 600, ``start_time``,
+  ``batchSize``, ``includeInactive``), ``PostBulkAgentUnenrollRequestSchema`` (``force``: "Unenrolls
+  hosted agents too"; ``revoke``: "Revokes API keys of agents").
+- ``services/agents/upgrade_action_runner.ts`` (``upgradeBatch``): the bulk route never answers
+  429; an agent upgraded less than 10 minutes ago (unless ``skipRateLimitCheck``), one not
+  upgradeable to the version (unless ``force`` or ``skipRateLimitCheck``) and one on a hosted
+  policy (unless ``force``) are written as error results of the action ("Agent <id> is not
+  upgradeable: ...", "Cannot upgrade agent in hosted agent policy <p>").
+- ``services/agents/unenroll_action_runner.ts`` (``unenrollBatch``): without ``force``, hosted and
+  already unenrolled agents are error results; ``revoke`` invalidates API keys and writes a
+  FORCE_UNENROLL action whose results are written at once (complete at once).
 """
 
 from __future__ import annotations
@@ -25,6 +46,8 @@ blueprint = Blueprint("fleet", __name__)
 
 UPGRADE_COOLDOWN = 600  # AGENT_UPGRADE_COOLDOWN_IN_MIN = 10 (is_agent_upgradeable.ts)
 ONE_DAY = 86400
+RESULT_WINDOW = 10000  # Elasticsearch index.max_result_window default
+QUERY_KEYS = {"page", "perPage", "date", "latest", "errorSize", "scheduledOnly"}  # GetActionStatusRequestSchema
 
 
 class State:
@@ -43,6 +66,7 @@ class State:
             self.actions: list[dict[str, Any]] = []
             self.ack_seconds = 2.0
             self.omit_created_counter = False
+            self.reject_error_size = False  # play a Kibana whose query schema lacks errorSize
             self._seq = itertools.count(1)
             for index in range(1, 21):
                 self.add_agent({"id": "agent-%02d" % index})
@@ -57,6 +81,8 @@ class State:
             "ack_delay": spec.get("ack_delay"),
             "last_upgrade": None,
             "enrolled": True,
+            "hosted": bool(spec.get("hosted", False)),  # on a hosted policy, such as Fleet Server's
+            "policy_id": spec.get("policy_id", "fleet-server-policy" if spec.get("hosted") else "policy-1"),
         }
         self.agents[agent["id"]] = agent
         return agent
@@ -71,19 +97,24 @@ class State:
         pace = float(spec.get("ack_seconds", self.ack_seconds))
         fail = dict(spec.get("fail") or {})
         offline = set(spec.get("offline") or [])
-        plan = []
-        for position, agent_id in enumerate(agent_ids, start=1):
+        refused = dict(spec.get("refused") or {})  # agent -> error written when the action is created
+        plan = [{"agent_id": agent_id, "at": now, "error": error, "hostname": self.hostname(agent_id)}
+                for agent_id, error in refused.items()]
+        for position, agent_id in enumerate([a for a in agent_ids if a not in refused], start=1):
             agent = self.agents.get(agent_id) or {}
             if agent.get("offline") or agent_id in offline:
                 continue
-            delay = agent.get("ack_delay") if agent.get("ack_delay") is not None else pace * position
+            if spec.get("instant"):
+                delay = 0.0
+            else:
+                delay = agent.get("ack_delay") if agent.get("ack_delay") is not None else pace * position
             error = fail.get(agent_id) or (agent.get("fails") if spec.get("type") == "UPGRADE" else None)
             plan.append({"agent_id": agent_id, "at": now + float(delay), "error": error,
                          "hostname": agent.get("hostname", "host-" + agent_id)})
         action = {
             "id": spec.get("id") or str(uuid.uuid4()),
             "type": spec.get("type", "UPGRADE"),
-            "agents": agent_ids,
+            "agents": [a for a in agent_ids if a not in refused],
             "total": spec.get("total", len(agent_ids)),
             "created": now - float(spec.get("age", 0)) + next(self._seq) * 1e-6,
             "expiration": now + float(spec["expire_seconds"]) if "expire_seconds" in spec else now + 30 * ONE_DAY,
@@ -97,6 +128,10 @@ class State:
         with self.lock:
             self.actions.append(action)
         return action
+
+    def hostname(self, agent_id: str) -> str:
+        """What getHostNames in action_status.ts reports: the host name, else the agent id."""
+        return (self.agents.get(agent_id) or {}).get("hostname") or agent_id
 
     def find(self, action_id: str) -> dict[str, Any] | None:
         return next((a for a in self.actions if a["id"] == action_id), None)
@@ -141,7 +176,7 @@ class State:
             item["version"] = action["version"]
         if action["start_time"]:
             item["startTime"] = iso(action["start_time"])
-        if complete and results:
+        if results:  # the newest ack, whether or not the action is complete (action_status.ts)
             item["completionTime"] = iso(max(p["at"] for p in results))
         if action["cancelled_at"] is not None:
             item["cancellationTime"] = iso(action["cancelled_at"])
@@ -206,13 +241,20 @@ def _space(space_id: str | None) -> str:
 @blueprint.get("/s/<space_id>/api/fleet/agents/action_status")
 def action_status(space_id: str | None = None) -> Response:
     fleet = state()
+    known = QUERY_KEYS - ({"errorSize"} if fleet.reject_error_size else set())
+    for key in request.args:
+        if key not in known:
+            return boom(400, "[request query.%s]: definition for this key is missing" % key)
     try:
         page, per_page = _int_arg("page", 0), _int_arg("perPage", 20)
         error_size, latest = _int_arg("errorSize", 5), request.args.get("latest")
     except ValueError:
         return boom(400, "[request query]: expected value of type [number]")
-    if per_page > 10000:
-        return boom(400, "[request query.perPage]: Value must be equal to or lower than [10000].")
+    if (page + 1) * per_page > RESULT_WINDOW:
+        # Elasticsearch refuses from + size past index.max_result_window; Kibana passes the error on [I].
+        return boom(400, "search_phase_execution_exception: Result window is too large, from + size must be less "
+                    "than or equal to: [%d] but was [%d]. See the scroll api for a more efficient way to request "
+                    "large data sets." % (RESULT_WINDOW, (page + 1) * per_page))
     now = fleet.now()
     with fleet.lock:
         actions = [a for a in fleet.actions if a["space"] == _space(space_id) and a["type"] != "CANCEL"]
@@ -241,11 +283,18 @@ def _resolve_agents(selector: Any) -> list[str]:
     return sorted(a["id"] for a in fleet.agents.values() if a["hostname"] == value)
 
 
-def _bulk(action_type: str, space_id: str | None, extra: dict[str, Any]) -> Response:
+def _bulk(action_type: str, space_id: str | None, extra: dict[str, Any],
+          refuse: Any = None) -> Response:
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or "agents" not in body:
         return boom(400, "[request body.agents]: expected at least one of [array, string]")
-    spec = {"type": action_type, "agents": _resolve_agents(body["agents"]), "space": _space(space_id), **extra}
+    agents = _resolve_agents(body["agents"])
+    refused = {}
+    for agent_id in agents:
+        reason = refuse(agent_id) if refuse else None
+        if reason:
+            refused[agent_id] = reason
+    spec = {"type": action_type, "agents": agents, "space": _space(space_id), "refused": refused, **extra}
     action = state().create_action(spec)
     return jsonify(actionId=action["id"])
 
@@ -254,6 +303,25 @@ def _upgrade_fields(body: dict[str, Any]) -> dict[str, Any]:
     fields = {"version": body.get("version"), "rollout_duration_seconds": body.get("rollout_duration_seconds"),
               "start_time": body.get("start_time")}
     return {k: v for k, v in fields.items() if v is not None}
+
+
+def _upgrade_refusal(body: dict[str, Any], now: float) -> Any:
+    """upgradeBatch (upgrade_action_runner.ts): the reason Kibana records for an agent it will not
+    upgrade, or None."""
+    fleet = state()
+
+    def reason(agent_id: str) -> str | None:
+        agent = fleet.agents.get(agent_id) or {}
+        last = agent.get("last_upgrade")
+        if not body.get("skipRateLimitCheck") and last is not None and now - last < UPGRADE_COOLDOWN:
+            wait = int(UPGRADE_COOLDOWN - (now - last)) + 1
+            return ("Agent %s is not upgradeable: agent was upgraded less than 10 minutes ago. Please wait %dm%02ds "
+                    "before trying again to ensure the upgrade will not be rolled back." % (agent_id, wait // 60, wait % 60))
+        if not body.get("force") and agent.get("hosted"):
+            return "Cannot upgrade agent in hosted agent policy %s" % agent["policy_id"]
+        return None
+
+    return reason
 
 
 @blueprint.post("/api/fleet/agents/bulk_upgrade")
@@ -267,30 +335,55 @@ def bulk_upgrade(space_id: str | None = None) -> Response:
         return boom(400, "[request body.rollout_duration_seconds]: Value must be equal to or greater than [600].")
     fleet = state()
     now = fleet.now()
-    if not body.get("force") and not body.get("skipRateLimitCheck"):
-        for agent_id in _resolve_agents(body.get("agents", [])):
-            last = (fleet.agents.get(agent_id) or {}).get("last_upgrade")
-            if last is not None and now - last < UPGRADE_COOLDOWN:
-                wait = int(UPGRADE_COOLDOWN - (now - last)) + 1
-                return boom(429, "agent %s was upgraded less than 10 minutes ago. Please wait %dm%02ds before "
-                            "trying again to ensure the upgrade will not be rolled back." % (agent_id, wait // 60, wait % 60),
-                            {"Retry-After": str(wait)})
-    response = _bulk("UPGRADE", space_id, _upgrade_fields(body))
-    for agent_id in _resolve_agents(body.get("agents", [])):
-        if agent_id in fleet.agents:
-            fleet.agents[agent_id]["last_upgrade"] = now
+    refuse = _upgrade_refusal(body, now)
+    with fleet.lock:
+        response = _bulk("UPGRADE", space_id, _upgrade_fields(body), refuse)
+        action = fleet.find(response.get_json()["actionId"])
+        for agent_id in action["agents"]:
+            if agent_id in fleet.agents:
+                fleet.agents[agent_id]["last_upgrade"] = now
     return response
+
+
+def _unenroll_refusal(body: dict[str, Any]) -> Any:
+    """unenrollBatch (unenroll_action_runner.ts): without force, hosted and unenrolled agents are refused."""
+    fleet = state()
+
+    def reason(agent_id: str) -> str | None:
+        agent = fleet.agents.get(agent_id) or {}
+        if body.get("force"):
+            return None
+        if agent and not agent.get("enrolled", True):
+            return "Agent %s already unenrolled" % agent_id
+        if agent.get("hosted"):
+            return "Cannot unenroll %s from a hosted agent policy %s" % (agent_id, agent["policy_id"])
+        return None
+
+    return reason
 
 
 @blueprint.post("/api/fleet/agents/bulk_unenroll")
 @blueprint.post("/s/<space_id>/api/fleet/agents/bulk_unenroll")
 def bulk_unenroll(space_id: str | None = None) -> Response:
     body = request.get_json(silent=True) or {}
-    return _bulk("FORCE_UNENROLL" if body.get("force") else "UNENROLL", space_id, {})
+    # revoke: API keys invalidated, a FORCE_UNENROLL action with every result written at once;
+    # force alone is still an UNENROLL, one that includes hosted agents.
+    revoke = bool(body.get("revoke"))
+    fleet = state()
+    with fleet.lock:
+        response = _bulk("FORCE_UNENROLL" if revoke else "UNENROLL", space_id, {"instant": revoke},
+                         _unenroll_refusal(body))
+        action = fleet.find(response.get_json()["actionId"])
+        for agent_id in action["agents"]:
+            if agent_id in fleet.agents:
+                fleet.agents[agent_id]["enrolled"] = False
+    return response
 
 
-@blueprint.post("/api/fleet/agents/actions/<action_id>/cancel")
-@blueprint.post("/s/<space_id>/api/fleet/agents/actions/<action_id>/cancel")
+# <path:...>: Kibana routes on the raw path and decodes the {actionId} segment, so an id holding an
+# encoded "/" is one (unknown) id, answered 404, never another route.
+@blueprint.post("/api/fleet/agents/actions/<path:action_id>/cancel")
+@blueprint.post("/s/<space_id>/api/fleet/agents/actions/<path:action_id>/cancel")
 def cancel(action_id: str, space_id: str | None = None) -> Response:
     fleet = state()
     with fleet.lock:
@@ -378,7 +471,8 @@ control = Blueprint("fleet_control", __name__, url_prefix="/_sim/fleet")
 @control.post("/actions")
 def control_create() -> Response:
     """Create an action directly: type, agents (ids) or count, ack_seconds, fail {agent: error},
-    offline [agents], expire_seconds, rollout_duration_seconds, start_time, space, age, total."""
+    offline [agents], expire_seconds, rollout_duration_seconds, start_time, space, age, total,
+    copies (that many identical actions)."""
     spec = request.get_json(force=True)
     fleet = state()
     if "count" in spec and "agents" not in spec:
@@ -386,13 +480,15 @@ def control_create() -> Response:
     if "fail_count" in spec:
         spec["fail"] = {a: spec.get("fail_message", "upgrade failed: download error")
                         for a in spec["agents"][-int(spec["fail_count"]):]}
+    for _copy in range(int(spec.pop("copies", 1)) - 1):  # many actions at once (the result window)
+        fleet.create_action(dict(spec))
     action = fleet.create_action(spec)
     return jsonify(actionId=action["id"])
 
 
 @control.post("/agents")
 def control_agents() -> Response:
-    """Add or update agents: [{id, hostname, fails, offline, ack_delay}]."""
+    """Add or update agents: [{id, hostname, fails, offline, ack_delay, hosted, policy_id}]."""
     fleet = state()
     with fleet.lock:
         for spec in request.get_json(force=True):
@@ -402,7 +498,7 @@ def control_agents() -> Response:
 
 @control.post("/config")
 def control_config() -> Response:
-    """ack_seconds (pace), api_keys, users, omit_created_counter."""
+    """ack_seconds (pace), api_keys, users, omit_created_counter, reject_error_size."""
     body = request.get_json(force=True)
     fleet = state()
     with fleet.lock:
@@ -414,6 +510,8 @@ def control_config() -> Response:
             fleet.users = dict(body["users"])
         if "omit_created_counter" in body:
             fleet.omit_created_counter = bool(body["omit_created_counter"])
+        if "reject_error_size" in body:
+            fleet.reject_error_size = bool(body["reject_error_size"])
     return jsonify(ok=True)
 
 

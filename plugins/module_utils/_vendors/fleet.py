@@ -4,9 +4,13 @@
 # PRIVATE: this file is not a public API of the collection and may change without notice.
 """Elastic Fleet: ``GET /api/fleet/agents/action_status`` (Kibana).
 
-Facts from Kibana's ``action_status.ts`` (research §1): the endpoint cannot filter by action
-id, pages are 0-based with no total (stop on a short page), ``latest`` is a window in
-milliseconds, and FAILED means every agent acked and at least one reported an error.
+Facts from Kibana's ``action_status.ts`` (elastic/kibana
+``x-pack/platform/plugins/shared/fleet/server/services/agents/action_status.ts``): the endpoint
+cannot filter by action id; pages are 0-based with no total (stop on a short page); each page
+reads ``size = (page + 1) * perPage`` action documents from Elasticsearch, so paging past the
+10,000-result window fails instead of returning a short page; ``latest`` is a window in
+milliseconds; FAILED means every agent acked and at least one reported an error;
+``completionTime`` is the newest ack, set while the action still runs.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,14 +18,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
-import time
+import re
 
-from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError, ConfigError
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionGateError, ApiError, ConfigError
 from ansible_collections.actiongate.agents.plugins.module_utils._status import (
-    CANCELLED, EXPIRED, FAILED, PARTIAL, PENDING, RUNNING, SUCCEEDED, UNKNOWN,
+    CANCELLED, EXPIRED, FAILED, PARTIAL, PENDING, RUNNING, SUCCEEDED, TERMINAL_STATES, UNKNOWN,
     ActionStatus,
 )
-from ansible_collections.actiongate.agents.plugins.module_utils._vendor import Vendor
+from ansible_collections.actiongate.agents.plugins.module_utils._vendor import Vendor, segment
 
 # Kibana's status word -> normalised state. ROLLOUT_PASSED depends on ``rollout_passed``.
 STATES = {
@@ -33,8 +37,17 @@ STATES = {
 }
 # ROLLOUT_PASSED: the rollout window passed but offline agents may still upgrade later
 # (elastic/kibana#148240), so it is not a clean terminal state.
-ROLLOUT_PASSED = {"wait": RUNNING, "failure": FAILED, "success": SUCCEEDED}
+ROLLOUT_PASSED = ("wait", "failure", "success")
 MAX_PAGES = 1000
+# Elasticsearch's index.max_result_window (default 10,000): Kibana asks for (page + 1) * perPage
+# documents, so a page whose end passes it fails (getActions/getPerPage in action_status.ts).
+RESULT_WINDOW = 10000
+STATUS_ENDPOINT = "agents/action_status"
+# Agents Kibana refused when it wrote a bulk action: it records them as errors of the action, not
+# as HTTP errors (upgradeBatch in upgrade_action_runner.ts, unenrollBatch in unenroll_action_runner.ts):
+# "Agent <id> is not upgradeable: ..." (cool-down, version), "Cannot upgrade agent in hosted agent
+# policy <p>", "Cannot unenroll <id> from a hosted agent policy <p>", "Agent <id> already unenrolled".
+REFUSAL = re.compile(r"is not upgradeable|hosted agent policy|already unenrolled", re.IGNORECASE)
 
 
 class Fleet(Vendor):
@@ -58,12 +71,16 @@ class Fleet(Vendor):
         "error_size": {"type": "int", "default": 5},
         "rollout_passed": {"type": "str", "default": "wait", "choices": ["wait", "failure", "success"]},
     }
+    # perPage: a page past Elasticsearch's 10,000-result window fails; errorSize: Kibana returns at most
+    # 10 latestErrors (GetActionStatusResponseSchema, server/types/rest_spec/agent.ts).
+    OPTION_RANGES = {"per_page": (1, RESULT_WINDOW), "error_size": (0, 10)}
 
     def __init__(self, options, client=None):
         super(Fleet, self).__init__(options, client)
         self.client.session.headers.update(self.auth_headers(options))
-        if options.get("per_page") is not None and not 1 <= options["per_page"] <= 10000:
-            raise ConfigError("per_page must be between 1 and 10000 (Kibana's limit), got %s." % options["per_page"])
+        # Some Kibana versions reject errorSize as an unknown query key: learnt once per run.
+        self.send_error_size = True
+        self.window_reached = None
 
     @classmethod
     def secrets(cls, options):
@@ -88,74 +105,248 @@ class Fleet(Vendor):
         return "The user or API key needs the fleet-agents-read privilege (fleet-agents-all to start actions)."
 
     def path(self, endpoint):
+        """``/api/fleet/<endpoint>``, under ``/s/<space_id>`` for a space other than the default.
+        The space is one percent-encoded path segment: ``/``, ``..`` or ``?`` cannot reach another
+        Kibana path with the caller's key."""
         space = self.options.get("space_id")
-        prefix = "/s/%s" % space if space and space != "default" else ""
+        prefix = "/s/%s" % segment(space) if space and space != "default" else ""
         return "%s/api/fleet/%s" % (prefix, endpoint)
 
     def fetch(self, action_ids):
-        """Page through action_status until every id is found or a page comes back short."""
+        """Page through action_status until every id is found, a page comes back short, or the
+        next page would pass Elasticsearch's 10,000-result window."""
         wanted, found = set(action_ids), {}
-        for items in self._pages():
-            for item in items:
-                if item.get("actionId") in wanted:
-                    found[item["actionId"]] = self.parse_item(item)
-            if wanted.issubset(found):
-                break
+        for index, item in self._items():
+            action_id = _action_id(item, index)
+            if action_id in wanted and action_id not in found:
+                found[action_id] = self.parse_item(item, index)
+                if wanted.issubset(found):
+                    break
         return found
 
     def list_actions(self):
-        items = next(self._pages(), [])
         types = set(t.upper() for t in self.options.get("types") or [])
-        return [self.parse_item(i) for i in items if not types or str(i.get("type")).upper() in types]
+        statuses = []
+        for index, item in enumerate(self.page(0)):
+            status = self.parse_item(item, index)
+            if not types or str(status.extra["type"]).upper() in types:
+                statuses.append(status)
+        return statuses
 
-    def _pages(self):
-        per_page = self.options.get("per_page") or 100
-        params = {"perPage": per_page, "errorSize": self.options.get("error_size", 5)}
+    def _items(self, per_page=None):
+        """``(position, item)`` over every readable page; position counts from the newest."""
+        per_page = int(per_page or self.options.get("per_page") or 100)
+        pages = min(MAX_PAGES, RESULT_WINDOW // per_page)
+        self.window_reached = None
+        for page in range(pages):
+            items = self.page(page, per_page)
+            for offset, item in enumerate(items):
+                yield page * per_page + offset, item
+            if len(items) < per_page:
+                return
+        self.window_reached = pages * per_page
+
+    def page(self, page, per_page=None, error_size=None):
+        """One page of action_status items, its shape checked."""
+        params = {"page": page, "perPage": int(per_page or self.options.get("per_page") or 100)}
         for name, key in (("date", "date"), ("latest", "latest")):
             if self.options.get(name) not in (None, ""):
                 params[key] = self.options[name]
-        for page in range(MAX_PAGES):
-            params["page"] = page
-            body = self.client.get_json(self.path("agents/action_status"), params=params)
-            items = body.get("items") if isinstance(body, dict) else None
-            if not isinstance(items, list):
-                raise ApiError(self.client.message("Elastic Fleet answered action_status without an items "
-                                                   "list: %.200s" % (body,)), 200, body)
-            yield items
-            if len(items) < per_page:
-                return
+        if self.send_error_size:
+            size = self.options.get("error_size") if error_size is None else error_size
+            params["errorSize"] = 5 if size is None else size
+        return items_of(self.read_status(params))
 
-    def parse_item(self, item):
-        """One Kibana ``items[]`` record -> ActionStatus. Counters may be missing."""
-        vendor_status = str(item.get("status") or "")
-        total = _count(item, "nbAgentsActioned") or _count(item, "nbAgentsActionCreated")
-        acked, failed = _count(item, "nbAgentsAck"), _count(item, "nbAgentsFailed")
-        state = self.state_of(vendor_status, acked, failed)
+    def read_status(self, params):
+        """GET action_status. Kibana versions whose query schema lacks ``errorSize`` answer 400
+        "[request query.errorSize]: definition for this key is missing": read again without it,
+        once, and leave it out for the rest of the run (their default, 5 errors, applies)."""
+        path = self.path(STATUS_ENDPOINT)
+        try:
+            return self.client.get_json(path, params=params)
+        except ApiError as error:
+            if not ("errorSize" in params and _rejects_error_size(error)):
+                raise
+        self.send_error_size = False
+        params.pop("errorSize")
+        return self.client.get_json(path, params=params)
+
+    def not_found_message(self, missing):
+        if self.window_reached is None:
+            return super(Fleet, self).not_found_message(missing)
+        return ("%s: %s not among the newest %d actions Kibana can list (Elasticsearch's 10,000-result "
+                "window). Narrow the search with date or latest." % (
+                    self.LABEL, ", ".join(repr(i) for i in missing), self.window_reached))
+
+    def parse_item(self, item, index=0):
+        """One Kibana ``items[]`` record -> ActionStatus; ``index`` names it in errors. A record
+        of an unexpected shape raises ApiError naming the item and what was wrong."""
+        action_id = _action_id(item, index)
+        vendor_status = item.get("status")
+        if not isinstance(vendor_status, str):
+            raise shape_error("item %d (actionId %s) has %s" % (
+                index, action_id, "no status" if vendor_status is None else "a status that is %s, not a string"
+                % _kind(vendor_status)))
+        counts = dict((key, _count(item, key, index, action_id)) for key in COUNTERS)
+        acked, failed = counts["nbAgentsAck"], counts["nbAgentsFailed"]
+        total = max(counts["nbAgentsActioned"] or counts["nbAgentsActionCreated"], acked + failed)
+        state = self.state_of(vendor_status, acked, failed, counted=_has_total(item))
+        errors = errors_of(item, index, action_id)
+        extra = {"type": item.get("type")}
+        if errors:
+            extra["refused"] = refusals(errors)
         return ActionStatus(
-            action_id=item.get("actionId"), vendor=self.NAME, state=state, vendor_status=vendor_status,
-            targets={"total": total, "succeeded": acked, "failed": failed},
-            # A dict literal rather than error_entry(): 10,000 items x 5 errors (benchmarks/fleet_parse).
-            errors=[{"target": e.get("agentId"), "message": e.get("error"), "time": e.get("timestamp")}
-                    for e in item.get("latestErrors") or ()],
+            action_id=action_id, vendor=self.NAME, state=state, vendor_status=vendor_status,
+            targets={"total": total, "succeeded": acked, "failed": failed}, errors=errors,
             started_at=item.get("startTime") or item.get("creationTime"),
-            finished_at=item.get("completionTime") or item.get("cancellationTime"),
-            raw=item, extra={"type": item.get("type")})
+            # completionTime is the newest ack, set while the action still runs (action_status.ts).
+            finished_at=(item.get("cancellationTime") or item.get("completionTime")) if state in TERMINAL_STATES else None,
+            raw=item, extra=extra)
 
-    def state_of(self, vendor_status, acked, failed):
+    def state_of(self, vendor_status, acked, failed, counted=True):
+        """Kibana's word -> normalised state. A COMPLETE with no agent count at all is unknown:
+        nothing says any agent did it (fail safe)."""
         if vendor_status == "ROLLOUT_PASSED":
-            return ROLLOUT_PASSED[self.options.get("rollout_passed") or "wait"]
+            return self.rollout_passed(acked)
         state = STATES.get(vendor_status, UNKNOWN)
+        if state == SUCCEEDED and not counted:
+            return UNKNOWN
         if state == FAILED and acked > 0:
             return PARTIAL  # every agent acked, some with errors: allowed_failures decides
         if state == RUNNING and acked == 0 and failed == 0:
             return PENDING
         return state
 
+    def rollout_passed(self, acked):
+        """ROLLOUT_PASSED: the rollout window passed with agents (usually offline) that have not
+        upgraded yet. ``wait``: still running. ``failure`` and ``success`` end the wait; the agents
+        that have not upgraded count as failed (one accounting rule), so allowed_failures decides;
+        ``failure`` reports it as failed, ``success`` as partial."""
+        policy = self.options.get("rollout_passed") or "wait"
+        if policy == "wait":
+            return RUNNING
+        if policy == "success" and acked > 0:
+            return PARTIAL
+        return FAILED
+
+
+COUNTERS = ("nbAgentsActioned", "nbAgentsActionCreated", "nbAgentsAck", "nbAgentsFailed")
+WHERE = "Kibana's action_status"
+
+
+def shape_error(what, body=None):
+    """The collection's own error for an answer of an unexpected shape (never a Python exception)."""
+    return ApiError("Elastic Fleet: %s %s. Kibana answered something this collection does not know how to "
+                    "read; report it with the Kibana version." % (WHERE, what), 200, body)
+
+
+def items_of(body):
+    """The ``items`` list of an action_status answer, or the collection's error saying what is wrong."""
+    if not isinstance(body, dict):
+        raise shape_error("answer is %s, not an object with an items list" % _kind(body))
+    items = body.get("items")
+    if not isinstance(items, list):
+        what = "has no items list" if items is None else "has items that is %s, not a list" % _kind(items)
+        raise shape_error("answer " + what, body)
+    return items
+
+
+def errors_of(item, index, action_id):
+    """``latestErrors`` as error entries; Kibana's ``hostname`` is kept as ``host``."""
+    latest = item.get("latestErrors")
+    if latest is None:
+        return []
+    if not isinstance(latest, list):
+        raise shape_error("item %d (actionId %s) has latestErrors that is %s, not a list" % (
+            index, action_id, _kind(latest)))
+    errors = []
+    for position, entry in enumerate(latest):
+        if not isinstance(entry, dict):
+            raise shape_error("item %d (actionId %s) latestErrors[%d] is %s, not an object" % (
+                index, action_id, position, _kind(entry)))
+        # A dict literal rather than error_entry(): 10,000 items x 5 errors (benchmarks/fleet_parse).
+        errors.append({"target": _text(entry.get("agentId")), "host": _text(entry.get("hostname")),
+                       "message": _text(entry.get("error")), "time": entry.get("timestamp")})
+    return errors
+
+
+def refusals(errors):
+    """The agents Kibana refused when it wrote the action, as ``{agent, reason}``."""
+    return [{"agent": e["target"], "reason": e["message"]} for e in errors
+            if e["message"] and REFUSAL.search(e["message"])]
+
+
+def _action_id(item, index):
+    """``actionId`` as a string, or the collection's error ("... item 3 has no actionId")."""
+    if not isinstance(item, dict):
+        raise shape_error("item %d is %s, not an object" % (index, _kind(item)))
+    action_id = item.get("actionId")
+    if isinstance(action_id, str) and action_id:
+        return action_id
+    if isinstance(action_id, int) and not isinstance(action_id, bool):
+        return str(action_id)
+    what = "no actionId" if action_id in (None, "") else "an actionId that is %s, not a string" % _kind(action_id)
+    raise shape_error("item %d has %s" % (index, what))
+
+
+def _count(item, key, index, action_id):
+    """A counter: a missing or null one is 0 (only safe readings follow from it); any other
+    non-number is the collection's error naming it."""
+    value = item.get(key)
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value < 0 \
+            or value in (float("inf"), float("-inf")):
+        raise shape_error("item %d (actionId %s) has %s %s, not a count" % (index, action_id, key, _kind(value)))
+    return int(value)
+
+
+def _has_total(item):
+    return item.get("nbAgentsActioned") is not None or item.get("nbAgentsActionCreated") is not None
+
+
+def _text(value):
+    return value if value is None or isinstance(value, str) else str(value)
+
+
+def _kind(value):
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "the number %s" % (value,)
+    if isinstance(value, str):
+        return "the string %r" % (value[:40],)
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return "a %s" % type(value).__name__
+
+
+def _rejects_error_size(error):
+    """Kibana's 400 for a query key its schema lacks: "[request query.errorSize]: definition for this
+    key is missing" (@kbn/config-schema, unknown keys)."""
+    return error.status == 400 and "errorSize" in str(error) and "definition for this key is missing" in str(error)
+
 
 # The bulk endpoints always answer {"actionId": ...}; the single-agent ones answer {} with no id
 # to wait on (research §1d), so even one agent goes through bulk.
 BULK_PATHS = {"upgrade": "agents/bulk_upgrade", "unenroll": "agents/bulk_unenroll"}
 CONNECTION_OPTIONS = ("url", "space_id", "api_key", "username", "password")
+# What each flag does, from Kibana's own code (upgrade_action_runner.ts upgradeBatch,
+# unenroll_action_runner.ts unenrollBatch): the warning a result carries when one is set.
+DESTRUCTIVE = {
+    ("upgrade", "force"): "force=true lets Kibana upgrade agents on hosted policies (Fleet Server) and skips "
+                          "the version checks; it does not skip the 10-minute upgrade cool-down.",
+    ("upgrade", "skip_rate_limit_check"): "skip_rate_limit_check=true upgrades agents upgraded less than 10 minutes "
+                                          "ago, which can roll back an upgrade still settling, and skips the "
+                                          "version checks.",
+    ("unenroll", "force"): "force=true unenrolls agents on hosted policies too, such as Fleet Server.",
+    ("unenroll", "revoke"): "revoke=true removes the agents at once and invalidates their API keys: they cannot "
+                            "reconnect without enrolling again (a FORCE_UNENROLL action, complete at once).",
+}
 
 
 class FleetActions(Fleet):
@@ -169,9 +360,11 @@ class FleetActions(Fleet):
         "rollout_duration_seconds": {"type": "int"},
         "start_time": {"type": "str"},
         "force": {"type": "bool", "default": False},
+        "skip_rate_limit_check": {"type": "bool", "default": False},
         "revoke": {"type": "bool", "default": False},
         "action_id": {"type": "str"},
     })
+    OPTION_RANGES = {}
     MODULE_KWARGS = dict(Fleet.MODULE_KWARGS, required_if=[
         ("action", "upgrade", ("agents", "version")),
         ("action", "unenroll", ("agents",)),
@@ -183,6 +376,9 @@ class FleetActions(Fleet):
         action = self.options["action"]
         path, body = self.call()
         result = {"changed": True, "action": action}
+        warnings = self.warnings()
+        if warnings:
+            result["warnings"] = warnings
         if action != "cancel":
             result["agents"] = body["agents"]
         if check_mode:
@@ -191,19 +387,33 @@ class FleetActions(Fleet):
         answer = self.post(path, body)
         if action == "cancel":
             item = answer.get("item") if isinstance(answer, dict) else None
-            result.update(action_id=self.options["action_id"], cancel_action_id=(item or {}).get("id"))
-        else:
-            result["action_id"] = self.action_id_of(answer, path)
+            result.update(action_id=self.options["action_id"],
+                          cancel_action_id=item.get("id") if isinstance(item, dict) else None)
+            return result
+        result["action_id"] = self.action_id_of(answer, path)
+        result["refused"] = self.refused(result["action_id"], warnings)
+        if warnings:
+            result["warnings"] = warnings
         return result
+
+    def warnings(self):
+        action = self.options["action"]
+        return [text for (name, flag), text in sorted(DESTRUCTIVE.items())
+                if name == action and self.options.get(flag)]
 
     def call(self):
         """``(path, body)`` of the request this action needs."""
         action = self.options["action"]
         if action == "cancel":
-            return self.path("agents/actions/%s/cancel" % str(self.options["action_id"]).strip()), {}
+            action_id = str(self.options["action_id"] or "").strip()
+            if not action_id:
+                raise ConfigError("action_id must name the action to cancel, got %r." % (self.options["action_id"],))
+            return self.path("agents/actions/%s/cancel" % segment(action_id)), {}
         body = {"agents": self.agents()}
         if action == "upgrade":
             body.update(version=self.options["version"], force=bool(self.options.get("force")))
+            if self.options.get("skip_rate_limit_check"):
+                body["skipRateLimitCheck"] = True
             for name in ("source_uri", "rollout_duration_seconds", "start_time"):
                 if self.options.get(name) not in (None, ""):
                     body[name] = self.options[name]
@@ -224,28 +434,27 @@ class FleetActions(Fleet):
                           "'policy_id:\"p1\"', got %r." % (agents,))
 
     def post(self, path, body):
-        # Kibana refuses writes without kbn-xsrf (400). A write is never retried by the client.
-        try:
-            return self.client.post_json(path, body, headers={"kbn-xsrf": "true"})
-        except ApiError as error:
-            if error.status == 429:
-                raise self.rate_limited(error)
-            raise
+        # Kibana refuses writes without kbn-xsrf (400). A write is never retried by the client, so an
+        # action is never started twice. The bulk routes never answer 429 for the upgrade cool-down:
+        # they record refused agents as errors of the action (see refused()).
+        return self.client.post_json(path, body, headers={"kbn-xsrf": "true"})
 
-    def rate_limited(self, error):
-        """Kibana's upgrade cool-down (AGENT_UPGRADE_COOLDOWN_IN_MIN = 10): say when to try again."""
-        wait = error.retry_after
-        upgrade = self.options["action"] == "upgrade"
-        message = str(error)
-        details = {}
-        if wait is not None:
-            when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + wait))
-            details = {"retry_after": int(round(wait)), "retry_at": when}
-            message += ". The agents can be %s again in %s, after %s (Retry-After)" % (
-                "upgraded" if upgrade else "actioned", _duration(wait), when)
-        message += (". Kibana upgrades an agent at most once every 10 minutes: wait, or set force=true to "
-                    "skip the cool-down." if upgrade else ". Kibana is rate limiting: try again later.")
-        return ApiError(message, error.status, error.body, details=details, retry_after=wait)
+    def refused(self, action_id, warnings):
+        """Agents Kibana refused when it wrote the action (cool-down, version, hosted policy, already
+        unenrolled), read once from action_status: at most 10 (Kibana's latestErrors limit), and
+        only those written by now (Kibana writes large actions in batches, later). None when the
+        read failed: the action started anyway, so that is a warning, not a failure."""
+        try:
+            for index, item in self._items(per_page=20):
+                if _action_id(item, index) == action_id:
+                    return self.parse_item(item, index).extra.get("refused", [])
+        except ActionGateError as error:
+            warnings.append("The action started, but reading which agents Kibana refused failed: %s" % error)
+            return None
+        return []
+
+    def page(self, page, per_page=None, error_size=None):
+        return super(FleetActions, self).page(page, per_page, 10 if error_size is None else error_size)
 
     def action_id_of(self, answer, path):
         action_id = answer.get("actionId") if isinstance(answer, dict) else None
@@ -254,18 +463,6 @@ class FleetActions(Fleet):
                                                "may have started: check Fleet before retrying." % (path, answer)),
                            200, answer)
         return str(action_id)
-
-
-def _duration(seconds):
-    seconds = int(round(seconds))
-    return "%dm%02ds" % (seconds // 60, seconds % 60) if seconds >= 60 else "%ds" % seconds
-
-
-def _count(item, key):
-    try:
-        return int(item.get(key) or 0)
-    except (TypeError, ValueError):
-        return 0
 
 
 def _basic(username, password):

@@ -45,6 +45,9 @@ def test_bad_allowed_failures_is_a_clear_error(bad):
     (RUNNING, 100, 0, 0, "0", False),
     (PENDING, 0, 0, 100, "100%", False),
     (UNKNOWN, 100, 0, 0, "100%", False),  # a word the collection does not know never succeeds
+    (FAILED, 100, 0, 0, "100%", False),  # a failure word with no failed target counted: counts not trusted
+    (PARTIAL, 100, 0, 0, "100%", False),
+    (EXPIRED, 100, 0, 0, "100%", False),
 ])
 def test_apply(state, succeeded, failed, pending, allowed, expected):
     result = FailurePolicy(allowed).apply(status(state, succeeded=succeeded, failed=failed, pending=pending))
