@@ -21,6 +21,8 @@ options:
     description:
       - PEM file of the CA (or bundle) that signed the vendor server's certificate, such as a
         private or corporate CA. Without it the system's trusted CAs are used.
+      - If not set, the vendor's environment variable is used (C(FLEET_CA_PATH), C(CORTEX_XDR_CA_PATH),
+        C(CYBEREASON_CA_PATH), C(PUPPET_CA_PATH) or C(RAX_CA_PATH)); the AWX credential types set it.
     type: path
   client_cert:
     description:
