@@ -25,6 +25,9 @@ options:
     description:
       - PE console user whose O(password) is exchanged for a token at C(POST /rbac-api/v1/auth/token),
         once per run and again whenever the token expires during a wait.
+      - The token is requested with a C(lifetime) of the run's O(wait_timeout) (or O(request_timeout)
+        when not waiting) plus 301 seconds, not PE's one-hour default, so it stops working soon after
+        the run. It is masked in every output.
       - The user must be revocable (PE cannot issue tokens for C(admin) or C(api_user)).
       - If not set, the value of the E(PUPPET_USERNAME) environment variable is used.
     type: str
@@ -49,6 +52,8 @@ options:
   username:
     description:
       - PE console user whose O(password) is exchanged for a token at C(POST /rbac-api/v1/auth/token).
+      - The token is requested with a C(lifetime) of the run's O(wait_timeout) (or O(request_timeout)
+        when not waiting) plus 301 seconds, not PE's one-hour default. It is masked in every output.
       - The user must be revocable (PE cannot issue tokens for C(admin) or C(api_user)).
     type: str
     env:
@@ -95,7 +100,7 @@ options:
     type: str
   offset:
     description:
-      - Zero-based index of the first commit to return.
+      - Zero-based index of the first commit to return (0 to 2147483647).
     type: int
     default: 0
   order:
@@ -105,7 +110,8 @@ options:
     choices: [asc, desc]
   limit:
     description:
-      - Commits per request. The service defaults to 1000.
+      - Commits per request, 1 to 1000 (the service's default page; no larger one is documented, use
+        O(all_pages) to read more). The service defaults to 1000.
     type: int
   query:
     description:
@@ -136,7 +142,9 @@ options:
   rbac_url:
     description:
       - Base URL of the console services, where O(username) and O(password) are exchanged for a token.
-      - Defaults to the host of O(url) on port 4433.
+      - Defaults to the host of O(url) on port 4433. Used only with O(username) and O(password), whose
+        login goes to this URL (a URL you configured, so its origin may receive it); a redirect from it
+        to another origin ends the run.
       - If not set, the value of the E(PUPPET_RBAC_URL) environment variable is used.
     type: str
 """
@@ -153,7 +161,9 @@ options:
   rbac_url:
     description:
       - Base URL of the console services, where O(username) and O(password) are exchanged for a token.
-      - Defaults to the host of O(url) on port 4433.
+      - Defaults to the host of O(url) on port 4433. Used only with O(username) and O(password), whose
+        login goes to this URL (a URL you configured, so its origin may receive it); a redirect from it
+        to another origin ends the run.
     type: str
     env:
       - name: PUPPET_RBAC_URL
@@ -164,7 +174,7 @@ options:
 options:
   list_limit:
     description:
-      - When no job ids are given, how many of the most recently changed jobs to list.
+      - When no job ids are given, how many of the most recently changed jobs to list (1 to 1000).
     type: int
     default: 20
 """

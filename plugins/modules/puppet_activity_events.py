@@ -18,6 +18,13 @@ description:
     RV(actions), one per orchestrator job named in the event message (C(via orchestrator job "11")),
     with each node at its latest state as a target. C(finished) is succeeded, C(failed) failed,
     C(stopped) cancelled; C(new), C(ready), C(running) and C(stopping) are still going.
+  - A job's state comes from its nodes' latest states. A node stopped by a person (C(stopped)) makes
+    the job C(stopped) (cancelled). Nodes C(failed), C(errored) or C(skipped) (a run is skipped
+    when a node it depends on failed) make it C(failed), never C(stopped), and count as failed
+    targets. Once a job is terminal, every node that did not finish counts as failed, so
+    O(allowed_failures) decides the same way as for every vendor.
+  - An answer of another shape than the activity service documents (commits, events and their
+    string fields) fails with a message naming the endpoint and the field, never a Python error.
   - The activity service records what happened; it is audit data. To gate on a job, prefer
     M(actiongate.agents.puppet_job_status), which reads the job itself. A job's actions here only
     count the nodes whose events were read (see O(all_pages)).

@@ -18,10 +18,22 @@ description:
   - With O(wait=true), polls until every job is terminal, failures exceed O(allowed_failures),
     or O(wait_timeout) passes, in one module run.
   - C(finished) is succeeded; C(failed) (some nodes failed) is failed, or succeeded when the failed
-    nodes are within O(allowed_failures); C(stopped) is cancelled; C(new) and C(ready) are pending;
-    C(running) and C(stopping) are running. The job's C(node_states) become the target counts
-    (C(skipped) nodes count in the total only), and the messages of failed and errored nodes, read
-    from C(/jobs/{id}/nodes), become the errors.
+    nodes are within O(allowed_failures); C(stopped) (a person stopped the job) is cancelled and never
+    succeeds; C(new) and C(ready) are pending; C(running) and C(stopping) are running.
+  - Node counts. C(GET /jobs/{id}) documents C(node_count), C(status) and timestamps but not
+    C(node_states) (documented on the C(GET /jobs) list only), so without C(node_states) every poll
+    also reads C(GET /jobs/{id}/nodes), page by page (1000 nodes a page, ordered by name), and counts
+    the nodes by state. A record that has C(node_states) is used as it is, and the nodes are read
+    only to explain failures. No C(state) filter is sent (C(errored) is not a documented value).
+  - Targets. C(finished) nodes succeeded; C(failed), C(errored) and C(skipped) nodes (skipped after a
+    failure) failed; C(new), C(ready), C(running) and C(stopping) nodes, and nodes of C(node_count) not
+    listed yet, are pending. Once the job is terminal every node that did not finish counts as failed
+    (so the C(stopped) nodes of a stopped job too). The messages of failed, errored and skipped nodes
+    become the errors.
+  - Fail-safe readings. A job that says C(finished) while a node did not finish, or with no node
+    counted at all, is reported C(failed), not succeeded. A node or job state this module does not
+    know is never read as success. An answer of another shape than the orchestrator documents fails
+    with a message naming the endpoint and the field.
 author:
   - Actiongate maintainers (@actiongate)
 requirements:
@@ -30,7 +42,7 @@ options:
   action_ids:
     description:
       - Job ids, the C(name) that C(command/deploy) or C(command/task) returned (such as V(81)),
-        or the job's C(id) URL.
+        or the job's C(id) URL. Job ids are digits; anything else fails before any request.
       - When empty, the module lists the O(list_limit) most recently changed jobs instead.
       - A job the orchestrator does not know (C(unknown-job)) fails the module with a message naming it.
     type: list
@@ -129,11 +141,13 @@ actions:
       type: str
       sample: deploy
     node_states:
-      description: Node counts by node state, as the orchestrator reports them.
+      description: Node counts by node state, from the job's C(node_states) or counted from C(/jobs/{id}/nodes).
       type: dict
       sample: {finished: 3, failed: 1, running: 1}
     targets:
-      description: Node counts (finished succeeded; failed and errored failed; new, ready, running and stopping pending).
+      description:
+        - Node counts (finished succeeded; failed, errored and skipped failed; new, ready, running and stopping pending).
+        - Once the job is terminal, every node that did not finish counts as failed.
       type: dict
       sample: {total: 5, succeeded: 3, failed: 1, pending: 1}
     errors:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import urllib.parse
 
+import requests
+
 from tests.integration.helpers import run_adhoc, run_playbook
 from tests.simulator.puppet import STATIC_TOKEN, TOKEN_PATH
 
@@ -76,6 +78,22 @@ def test_jobs_from_events_failed_nodes_and_wait(simulator, tmp_path):
     assert waited["actions"][0]["state"] == "succeeded" and waited["actions"][0]["node_states"] == {"finished": 2}
     missing = run.task("missing")
     assert missing["failed"] is True and "'999'" in missing["msg"]
+
+
+def test_skipped_after_a_failure_is_failed_and_a_stop_is_cancelled(simulator, tmp_path):
+    skipped = create(simulator, count=3, concurrency=1, node_seconds=1, fail={"node01.example.com": "boom"},
+                     skip_after_failure=True)
+    stopped = create(simulator, count=2, new_seconds=30)
+    requests.post(simulator.http_url + "/orchestrator/v1/command/stop", json={"job": stopped},
+                  headers={"X-Authentication": STATIC_TOKEN}, timeout=10).raise_for_status()
+    simulator.control("POST", "/clock", {"advance": 10})
+    run = run_playbook(tmp_path, [events_task(simulator, action_ids=[skipped, stopped], service_id="orchestrator",
+                                              allowed_failures="100%")])
+    first, second = run.task("events")["actions"]
+    assert (first["state"], first["vendor_status"], first["succeeded"]) == ("failed", "failed", False)
+    assert first["node_states"] == {"failed": 1, "skipped": 2}
+    assert first["targets"] == {"total": 3, "succeeded": 0, "failed": 3, "pending": 0}
+    assert (second["state"], second["vendor_status"], second["succeeded"]) == ("cancelled", "stopped", False)
 
 
 def test_numeric_pagination_also_accepted(simulator, tmp_path):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
+import urllib.parse
 
 import requests
 
@@ -42,7 +45,12 @@ def test_wait_until_finished(simulator, tmp_path):
     assert only["node_states"] == {"finished": 3} and only["command"] == "deploy"
     assert [h["state"] for h in result["history"]][-1] == "succeeded"
     assert "running" in [h["state"] for h in result["history"]]
-    assert len(simulator.requests_log(JOBS + "/" + job)) == result["polls"]
+    # the job record has no node_states (jobs doc): each poll reads the record, then its nodes
+    records = [r for r in simulator.requests_log(JOBS + "/" + job) if r["path"] == JOBS + "/" + job]
+    nodes = simulator.requests_log(JOBS + "/" + job + "/nodes")
+    assert len(records) == len(nodes) == result["polls"]
+    assert all(dict(urllib.parse.parse_qsl(r["query"])) == {"limit": "1000", "offset": "0", "order_by": "name",
+                                                             "order": "asc"} for r in nodes)
 
 
 def test_failed_nodes_become_errors_and_fail_the_task(simulator, tmp_path):
@@ -73,8 +81,58 @@ def test_failures_beyond_allowed_end_the_wait_early(simulator, tmp_path):
     assert result["actions"][0]["state"] == "running" and result["actions"][0]["targets"]["failed"] == 1
 
 
+def test_nodes_are_read_page_by_page(simulator, tmp_path):
+    # 2,500 nodes: three pages of at most 1000, and every failed node's message among the errors
+    nodes = ["n%04d.example.com" % i for i in range(2500)]
+    job = create(simulator, nodes=nodes, concurrency=2500, node_seconds=0.1,
+                 fail={"n0007.example.com": "catalog 7", "n2400.example.com": "catalog 2400"})
+    run = run_playbook(tmp_path, [status_task(simulator, action_ids=[job], wait=True, allowed_failures=2)])
+    result = run.task("status")
+    assert not result.get("failed"), result.get("msg")
+    only = result["actions"][0]
+    assert only["targets"] == {"total": 2500, "succeeded": 2498, "failed": 2, "pending": 0}
+    assert [e["target"] for e in only["errors"]] == ["n0007.example.com", "n2400.example.com"]
+    last = [dict(urllib.parse.parse_qsl(r["query"]))["offset"] for r in simulator.requests_log(JOBS + "/" + job + "/nodes")]
+    assert last[-3:] == ["0", "1000", "2000"]
+    assert all("state" not in r["query"] for r in simulator.requests_log(JOBS))  # no undocumented filter
+
+
+def test_server_without_paging_is_read_once(simulator, tmp_path):
+    simulator.control("POST", "/puppet/config", {"nodes_ignore_paging": True})
+    job = create(simulator, nodes=["n%04d.example.com" % i for i in range(1000)], concurrency=1000, node_seconds=0.1)
+    run = run_playbook(tmp_path, [status_task(simulator, action_ids=[job], wait=True)])
+    result = run.task("status")
+    assert not result.get("failed"), result.get("msg")
+    assert result["actions"][0]["targets"]["succeeded"] == 1000
+    # a full page, then one more that brings no new node: stop there, not at a page cap
+    assert len(simulator.requests_log(JOBS + "/" + job + "/nodes")) == 2 * result["polls"]
+
+
+def test_skipped_nodes_after_a_failure_fail_the_job(simulator, tmp_path):
+    job = create(simulator, count=4, concurrency=1, fail={"node01.example.com": "boom"}, skip_after_failure=True)
+    run = run_playbook(tmp_path, [status_task(simulator, action_ids=[job], wait=True, allowed_failures=1)])
+    result = run.task("status")
+    assert result["failed"] is True
+    only = result["actions"][0]
+    assert (only["state"], only["vendor_status"], only["succeeded"]) == ("failed", "failed", False)
+    assert only["targets"] == {"total": 4, "succeeded": 0, "failed": 4, "pending": 0}
+    assert only["node_states"] == {"failed": 1, "skipped": 3}
+    assert [e["target"] for e in only["errors"]][0] == "node01.example.com"
+
+
+def test_job_record_with_node_states_reads_nodes_only_for_failures(simulator, tmp_path):
+    simulator.control("POST", "/puppet/config", {"job_node_states": True})
+    good = create(simulator, count=2)
+    bad = create(simulator, count=2, fail={"node02.example.com": "boom"})
+    run = run_playbook(tmp_path, [status_task(simulator, "good", action_ids=[good], wait=True),
+                                  status_task(simulator, "bad", action_ids=[bad], wait=True)])
+    assert run.task("good")["succeeded"] is True
+    assert not simulator.requests_log(JOBS + "/" + good + "/nodes")
+    assert run.task("bad")["actions"][0]["errors"][0]["message"] == "boom"
+
+
 def test_stopped_job_is_cancelled(simulator, tmp_path):
-    job = create(simulator, count=3, concurrency=1, node_seconds=1.0)
+    job = create(simulator, count=3, concurrency=1, node_seconds=1.0, new_seconds=30)  # stopped before any node ran
     response = requests.post(simulator.http_url + "/orchestrator/v1/command/stop", json={"job": job},
                              headers={"X-Authentication": STATIC_TOKEN}, timeout=10)
     assert response.status_code == 202
@@ -85,6 +143,8 @@ def test_stopped_job_is_cancelled(simulator, tmp_path):
     assert (only["state"], only["vendor_status"], only["terminal"], only["succeeded"]) == (
         "cancelled", "stopped", True, False)
     assert result["succeeded"] is False
+    assert only["node_states"] == {"stopped": 3}
+    assert only["targets"] == {"total": 3, "succeeded": 0, "failed": 3, "pending": 0}
 
 
 def test_deploy_through_the_api_then_gate_on_its_url(simulator, tmp_path):
@@ -108,6 +168,14 @@ def test_unknown_and_malformed_job_ids(simulator, tmp_path):
     assert len(simulator.requests_log(JOBS)) == 1  # the malformed id never reached the server
 
 
+def test_ids_that_could_reach_another_path_never_leave(simulator, tmp_path):
+    run = run_playbook(tmp_path, [status_task(simulator, "dots", action_ids=["1", "../../../rbac-api/v1/users"]),
+                                  status_task(simulator, "slash", action_ids=["1/nodes"])])
+    for name in ("dots", "slash"):
+        assert run.task(name)["failed"] is True and "such as 81" in run.task(name)["msg"]
+    assert not simulator.requests_log("/")  # checked before any request, even the valid "1"
+
+
 def test_expired_token_is_explained_and_absent_from_vvvv(simulator, tmp_path):
     token = simulator.control("POST", "/puppet/tokens", {"token": "expiring-token-0123456789"})["token"]
     simulator.control("POST", "/puppet/tokens/expire", {"token": token})
@@ -128,19 +196,53 @@ def test_token_echoed_by_server_is_scrubbed(simulator, tmp_path):
     assert secret not in run.output
 
 
+def expire_tokens_after_first_poll(simulator, path):
+    """Expire every token once the run has read ``path``: its next read gets token-expired."""
+    def watch():
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not simulator.requests_log(path):
+            time.sleep(0.05)
+        simulator.control("POST", "/puppet/tokens/expire", {})
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread
+
+
 def test_password_login_renews_expired_token_during_wait(simulator, tmp_path):
     password = "renew-pass-5521"
-    simulator.control("POST", "/puppet/config", {"token_lifetime": 1, "users": {"deployer": password}})
+    simulator.control("POST", "/puppet/config", {"users": {"deployer": password}})
     job = create(simulator, count=4, concurrency=1, node_seconds=0.6)
     with clock_starts_on_first_poll(simulator, JOBS):
+        watcher = expire_tokens_after_first_poll(simulator, JOBS + "/" + job)
         run = run_playbook(tmp_path, [status_task(simulator, action_ids=[job], wait=True,
                                                   **login_args(simulator, password=password))],
                            json_results=False, extra_args=["-vvvv"])
+        watcher.join(5)
     assert run.rc == 0, run.output[-2000:]
     assert password not in run.output
     logins = simulator.requests_log(TOKEN_PATH)
     assert len(logins) >= 2  # the first token expired during the 2.6 s job and was renewed
     assert all(json.loads(r["body"])["login"] == "deployer" for r in logins)
+
+
+def test_requested_token_lives_the_wait_plus_a_margin(simulator, tmp_path):
+    job = create(simulator, count=1)
+    run = run_playbook(tmp_path, [
+        status_task(simulator, "read", action_ids=[job], request_timeout=10, **login_args(simulator)),
+        status_task(simulator, "wait", action_ids=[job], wait=True, wait_timeout=120, **login_args(simulator))])
+    assert not run.task("read").get("failed") and not run.task("wait").get("failed"), run.task("wait").get("msg")
+    lifetimes = [json.loads(r["body"])["lifetime"] for r in simulator.requests_log(TOKEN_PATH)]
+    assert lifetimes == ["311s", "421s"]  # request_timeout or wait_timeout, plus 1 s and the 300 s margin
+
+
+def test_rbac_url_on_another_origin_is_allowed_for_the_login(simulator, tmp_path):
+    # rbac_url (HTTPS) and url (HTTP) are different origins: the login goes to rbac_url, reads to url
+    job = create(simulator, count=1)
+    args = dict(login_args(simulator), rbac_url=simulator.https_url, ca_path=simulator.ca_path)
+    run = run_playbook(tmp_path, [status_task(simulator, action_ids=[job], **args)])
+    assert not run.task("status").get("failed"), run.task("status").get("msg")
+    assert [r["scheme"] for r in simulator.requests_log(TOKEN_PATH)] == ["https"]
+    assert {r["scheme"] for r in simulator.requests_log(JOBS)} == {"http"}
 
 
 def test_wrong_password_is_clear_and_secret_free(simulator, tmp_path):
@@ -157,11 +259,11 @@ def test_wrong_password_is_clear_and_secret_free(simulator, tmp_path):
 def test_429_and_503_are_retried(simulator, tmp_path):
     job = create(simulator, count=1)
     simulator.fault(path=JOBS + "/" + job, status=429, retry_after=1, count=1)
-    simulator.fault(path=JOBS + "/" + job, status=503, count=2)
+    simulator.fault(path=JOBS + "/" + job, status=503, count=1)
     run = run_playbook(tmp_path, [status_task(simulator, action_ids=[job])])
     assert not run.task("status").get("failed"), run.task("status").get("msg")
-    log = simulator.requests_log(JOBS + "/" + job)
-    assert len(log) == 4 and log[1]["time"] - log[0]["time"] >= 1.0
+    log = [r for r in simulator.requests_log(JOBS + "/" + job) if r["path"] == JOBS + "/" + job]
+    assert len(log) == 3 and log[1]["time"] - log[0]["time"] >= 1.0  # a read without wait tries 3 times
 
 
 def test_html_where_json_expected(simulator, tmp_path):
@@ -194,7 +296,8 @@ def test_list_recent_jobs_and_check_mode(simulator, tmp_path):
     assert [a["action_id"] for a in listed] == [second, first]
     check = run.task("check")
     assert not check.get("failed") and check["terminal"] is False and "polls" not in check
-    assert len(simulator.requests_log(JOBS + "/" + second)) == 1
+    assert [r["path"] for r in simulator.requests_log(JOBS + "/" + second)] == [JOBS + "/" + second,
+                                                                              JOBS + "/" + second + "/nodes"]
 
 
 def test_module_defaults_group(simulator, tmp_path):

@@ -21,16 +21,34 @@ Jobs (``POST /orchestrator/v1/command/deploy`` or ``command/task``, 202 ``{"job"
 then run: each node takes ``node_seconds``, at most ``concurrency`` nodes at once (the job's
 option, capped by ``concurrency_cap``, PE's ``global_concurrent_compiles`` 8). The job ends
 ``finished`` when every node finished, else ``failed``. ``command/stop``: nodes not yet started
-are ``skipped``, running ones finish; the job is ``stopping`` until they do, then ``stopped``
-(orchestrator command endpoint doc). Node outcomes come from ``fail_nodes`` / ``error_nodes``
+end ``stopped``, running ones finish; the job is ``stopping`` until they do, then ``stopped``
+(https://help.puppet.com/pe/current/topics/orchestrator_api_post_command_stop.htm: "prevents the
+job from starting new Puppet agent runs but allows any in-progress runs to finish"). A job created
+with ``skip_after_failure`` starts no node once one has failed: those end ``skipped`` and the job
+``failed`` (the job events doc: a run is skipped "when a dependency fails"; which node depends on
+which is the simulator's choice [I]). Node outcomes come from ``fail_nodes`` / ``error_nodes``
 (name -> message) and ``fail_fraction`` (the last ceil(fraction * n) nodes fail).
+
+The job record of ``GET /jobs/{id}`` has ``node_count``, ``status[]`` and timestamps but no
+``node_states``: the current doc lists none for it (its draft even says "I'm not sure if this
+endpoint reports node_states", https://help.puppet.com/pe/current/topics/orchestrator_api_get_jobs_job_id.htm,
+and the 2018.1 page documents ``node_states`` on the ``GET /jobs`` list only, puppetlabs/docs-archive
+pe/2018.1/2018.1_markdown/orchestrator_api_jobs_endpoint.md). ``job_node_states`` adds it, for PE
+versions that send it. ``GET /jobs/{id}/nodes`` takes ``limit``, ``offset``, ``order_by`` (name,
+duration, state, start_timestamp, finish_timestamp), ``order`` and ``state`` (only new, ready,
+running, stopping, stopped, finished or failed;
+https://help.puppet.com/pe/current/topics/orchestrator_api_get_jobs_job_id_nodes.htm) and answers
+``next-events`` and ``items`` only (no ``pagination``). Another ``state`` value is a 400
+validation-error [I: the doc lists the values, not the error]. ``nodes_ignore_paging`` makes it
+answer every node whatever ``limit`` says, as a server without paging would.
 
 Activity: every node state change of a job is one commit (service ``orchestrator`` [I]: the v2
 page does not name the service) whose single event carries ``state``, ``start_timestamp`` and,
 when finished only, ``finish_timestamp`` and ``duration`` (seed 003). A few console commits
 (classifier, rbac) are seeded too. ``query`` is URL-encoded JSON: OR between its objects, AND
 with a ``start``/``end`` range. ``pagination`` values are strings, as the vendor example shows
-(``pagination_strings``). Inferred [I]: the ``malformed-request`` kind for bad activity and RBAC
+(``pagination_strings``). A node skipped after a failure shows ``state: skipped`` [I: the v2 page
+lists no such state; the orchestrator's own node state]. Inferred [I]: the ``malformed-request`` kind for bad activity and RBAC
 requests (the console services' classifier uses it), ``puppetlabs.rbac/authentication-failed``
 for a wrong password, message texts.
 """
@@ -58,7 +76,10 @@ STATIC_TOKEN = "sim-puppet-token"
 TEN_YEARS = 10 * 365 * 86400  # lifetime "0" means about ten years (RBAC token v1 doc)
 LIFETIME_UNITS = {"y": 365 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
 ORCH = "puppetlabs.orchestrator/"
-TERMINAL_NODE_STATES = ("finished", "failed", "errored", "skipped")
+TERMINAL_NODE_STATES = ("finished", "failed", "errored", "skipped", "stopped")
+# The node states GET /jobs/{id}/nodes documents for its state filter (current docs).
+NODE_FILTER_STATES = ("new", "ready", "running", "stopping", "stopped", "finished", "failed")
+NODE_ORDER_BY = ("name", "duration", "state", "start_timestamp", "finish_timestamp")
 UUID_SPACE = uuid.UUID("6f1d5a8e-3c1b-4f53-9a47-2b3c4d5e6f70")
 
 
@@ -100,8 +121,9 @@ class Job:
 
     def __init__(self, *, name: str, command: str, nodes: list[str], options: dict[str, Any],
                  owner: str, created: float, pace: dict[str, float], outcomes: dict[str, tuple[str, str]],
-                 ip_address: str) -> None:
+                 ip_address: str, skip_after_failure: bool = False) -> None:
         self.name, self.command, self.options, self.owner = name, command, options, owner
+        self.skip_after_failure = skip_after_failure
         self.created, self.ip_address = created, ip_address
         self.ready_at = created + pace["new_seconds"]
         self.run_at = self.ready_at + pace["ready_seconds"]
@@ -117,13 +139,27 @@ class Job:
 
     # -- node level
 
-    def skipped(self, node: dict[str, Any]) -> bool:
-        """A stop lets running nodes finish but starts no new ones (command/stop doc)."""
-        return self.stopped_at is not None and node["start"] >= self.stopped_at
+    def halt(self) -> tuple[str, float] | None:
+        """Why and from when the job starts no new node: a person's stop (its not-started nodes end
+        ``stopped``) or, with skip_after_failure, the first failed node (the rest end ``skipped``)."""
+        halts = []
+        if self.stopped_at is not None:
+            halts.append((self.stopped_at, 0, "stopped"))
+        if self.skip_after_failure:
+            failed = [n["finish"] for n in self.plan if n["outcome"] != "finished"]
+            if failed:
+                halts.append((min(failed), 1, "skipped"))
+        return (min(halts)[2], min(halts)[0]) if halts else None
+
+    def skipped(self, node: dict[str, Any]) -> str | None:
+        """``stopped`` or ``skipped`` for a node that never runs, else None."""
+        halt = self.halt()
+        return halt[0] if halt is not None and node["start"] >= halt[1] else None
 
     def node_state(self, node: dict[str, Any], now: float) -> str:
-        if self.skipped(node) and now >= self.stopped_at:  # type: ignore[operator]
-            return "skipped"
+        halt = self.halt()
+        if self.skipped(node) and now >= halt[1]:  # type: ignore[index]
+            return halt[0]  # type: ignore[index]
         if now < node["start"]:
             return "new"
         if now < node["finish"]:
@@ -134,7 +170,8 @@ class Job:
         """The states a node passes through, as activity events use the job vocabulary."""
         steps = [("new", self.created), ("ready", self.ready_at)]
         if self.skipped(node):
-            return [s for s in steps if s[1] < self.stopped_at] + [("stopped", self.stopped_at)]  # type: ignore[operator]
+            kind, at = self.halt()  # type: ignore[misc]
+            return [s for s in steps if s[1] < at] + [(kind, at)]
         steps.append(("running", node["start"]))
         if self.stopped_at is not None and node["start"] < self.stopped_at < node["finish"]:
             steps.append(("stopping", self.stopped_at))
@@ -150,7 +187,8 @@ class Job:
     def final_state(self) -> str:
         if self.stopped_at is not None:
             return "stopped"
-        return "finished" if all(n["outcome"] == "finished" for n in self.plan) else "failed"
+        ran_well = all(n["outcome"] == "finished" and not self.skipped(n) for n in self.plan)
+        return "finished" if ran_well else "failed"
 
     def transitions(self) -> list[tuple[str, float]]:
         steps = [("new", self.created), ("ready", self.ready_at), ("running", self.run_at)]
@@ -202,6 +240,8 @@ class State:
             self.tokens[STATIC_TOKEN] = {"login": "deployer", "expires": self.now() + TEN_YEARS, "revoked": False}
             self.echo_token_in_errors = False
             self.pagination_strings = True
+            self.job_node_states = False  # GET /jobs/{id} documents no node_states (module docstring)
+            self.nodes_ignore_paging = False
             self.orchestrator_service = "orchestrator"
             self.environments = {"production", "development"}
             self.inventory = ["node%02d.example.com" % i for i in range(1, 11)]
@@ -264,7 +304,8 @@ class State:
         with self.lock:
             name = str(spec.get("name") or next(self._job_numbers))
             job = Job(name=name, command=command, nodes=nodes, options=options, owner=owner,
-                      created=self.now(), pace=pace, outcomes=self.outcomes(nodes, spec), ip_address=ip_address)
+                      created=self.now(), pace=pace, outcomes=self.outcomes(nodes, spec), ip_address=ip_address,
+                      skip_after_failure=bool(spec.get("skip_after_failure")))
             self.jobs[name] = job
         return job
 
@@ -583,19 +624,22 @@ def command_stop() -> Response:
     return response
 
 
-def job_body(job: Job, now: float) -> dict[str, Any]:
+def job_body(job: Job, now: float, *, node_states: bool = True) -> dict[str, Any]:
+    """A job record. ``node_states`` is documented on the GET /jobs list only (module docstring)."""
     seen = job.seen(now)
     status = [{"state": s, "enter_time": stamp(at), "exit_time": stamp(seen[i + 1][1]) if i + 1 < len(seen) else None}
               for i, (s, at) in enumerate(seen)]
     body: dict[str, Any] = {
         "id": job_url(job), "name": job.name, "state": seen[-1][0], "command": job.command, "type": job.command,
-        "options": job.options, "node_count": len(job.plan), "node_states": job.node_counts(now) or None,
+        "options": job.options, "node_count": len(job.plan),
         "owner": {"id": subject_id(job.owner), "login": job.owner}, "description": job.options.get("description"),
         "timestamp": stamp(seen[-1][1]), "environment": {"name": job.options.get("environment")},
         "status": status,
         "nodes": {"id": job_url(job, "/nodes")}, "report": {"id": job_url(job, "/report")},
         "events": {"id": job_url(job, "/events")},
     }
+    if node_states:
+        body["node_states"] = job.node_counts(now) or None  # null when the job has no nodes (GET /jobs doc)
     running = [at for s, at in seen if s == "running"]
     body["started_timestamp"] = stamp(running[0]) if running else None
     body["finished_timestamp"] = stamp(seen[-1][1]) if job.terminal(now) else None
@@ -628,7 +672,8 @@ def job_list() -> Response:
 def job_show(job_id: str) -> Response:
     orchestrator = puppet()
     with orchestrator.lock:
-        return jsonify(job_body(orchestrator.find_job(job_id), orchestrator.now()))
+        return jsonify(job_body(orchestrator.find_job(job_id), orchestrator.now(),
+                                node_states=orchestrator.job_node_states))
 
 
 def node_details(job: Job, node: dict[str, Any], node_state: str, now: float) -> dict[str, Any]:
@@ -643,8 +688,10 @@ def node_details(job: Job, node: dict[str, Any], node_state: str, now: float) ->
     if node_state == "errored":
         text = node["message"] or "Node %s is not connected to the PCP broker" % name
         return {"detail": text, "message": text}
-    if node_state == "skipped":
+    if node_state == "stopped":
         return {"detail": "The job was stopped before %s started." % name}
+    if node_state == "skipped":
+        return {"detail": "Skipped %s on %s: a node it depends on failed." % (runner, name)}
     return {}
 
 
@@ -664,7 +711,7 @@ def node_result(job: Job, node: dict[str, Any], node_state: str) -> dict[str, An
 
 def node_item(job: Job, node: dict[str, Any], now: float) -> dict[str, Any]:
     node_state = job.node_state(node, now)
-    started = node_state not in ("new", "skipped")
+    started = node_state not in ("new", "skipped", "stopped")
     done = node_state in TERMINAL_NODE_STATES and started
     last = node["finish"] if done else node["start"] if started else job.created
     return {
@@ -682,22 +729,27 @@ def node_item(job: Job, node: dict[str, Any], now: float) -> dict[str, Any]:
 
 @blueprint.get("/orchestrator/v1/jobs/<job_id>/nodes")
 def job_nodes(job_id: str) -> Response:
-    """Nodes of a job; ``state`` filters, ``limit``/``offset`` page (then ``pagination`` is added [I])."""
+    """Nodes of a job: ``state`` filters (documented values only), ``order_by``/``order`` sort,
+    ``limit``/``offset`` page; the answer has ``next-events`` and ``items`` (GET /jobs/{id}/nodes doc)."""
     orchestrator = puppet()
+    wanted = request.args.get("state")
+    if wanted is not None and wanted not in NODE_FILTER_STATES:
+        raise validation("state must be one of %s" % ", ".join(NODE_FILTER_STATES), {"state": wanted})
+    order_by, order = request.args.get("order_by", "name"), request.args.get("order", "asc")
+    if order_by not in NODE_ORDER_BY or order not in ("asc", "desc"):
+        raise validation("order_by must be one of %s and order asc or desc" % ", ".join(NODE_ORDER_BY))
     with orchestrator.lock:
         job, now = orchestrator.find_job(job_id), orchestrator.now()
         items = [node_item(job, n, now) for n in job.plan]
-    wanted = request.args.get("state")
+        ignore_paging = orchestrator.nodes_ignore_paging
     items = [i for i in items if not wanted or i["state"] == wanted]
-    body: dict[str, Any] = {"next-events": {"id": job_url(job, "/events?start=%d" % (len(items) + 1)),
-                                            "event": str(len(items) + 1)}}
-    if "limit" in request.args or "offset" in request.args:
+    items.sort(key=lambda i: (i[order_by] is None, i[order_by] if i[order_by] is not None else 0),
+               reverse=order == "desc")
+    if not ignore_paging:
         offset = _orchestrator_int("offset", 0)
-        limit = _orchestrator_int("limit", len(items))
-        body["pagination"] = {"limit": limit, "offset": offset, "total": len(items)}
-        items = items[offset:offset + limit]
-    body["items"] = items
-    return jsonify(body)
+        items = items[offset:offset + _orchestrator_int("limit", len(items))]
+    return jsonify({"next-events": {"id": job_url(job, "/events?start=%d" % (len(items) + 1)),
+                                    "event": str(len(items) + 1)}, "items": items})
 
 
 def _orchestrator_int(name: str, default: int) -> int:
@@ -714,7 +766,7 @@ def _orchestrator_int(name: str, default: int) -> int:
 control = Blueprint("puppet_control", __name__, url_prefix="/_sim/puppet")
 
 CONFIG_FLOATS = ("token_lifetime", "fail_fraction")
-CONFIG_FLAGS = ("echo_token_in_errors", "pagination_strings")
+CONFIG_FLAGS = ("echo_token_in_errors", "pagination_strings", "job_node_states", "nodes_ignore_paging")
 
 
 @control.errorhandler(ApiError)
@@ -725,7 +777,8 @@ def _control_error(error: ApiError) -> Response:
 @control.post("/config")
 def control_config() -> Response:
     """token_lifetime, users, new_seconds, ready_seconds, node_seconds, concurrency_cap, fail_nodes,
-    error_nodes, fail_fraction, pagination_strings, echo_token_in_errors, orchestrator_service,
+    error_nodes, fail_fraction, pagination_strings, echo_token_in_errors, job_node_states,
+    nodes_ignore_paging, orchestrator_service,
     environments, inventory."""
     body = request.get_json(force=True)
     sim = puppet()
@@ -793,7 +846,7 @@ def control_revoke() -> Response:
 def control_job() -> Response:
     """Create a job directly: command (deploy|task), task, nodes or count, environment, owner,
     concurrency, new_seconds, ready_seconds, node_seconds, fail {node: message}, fail_count,
-    fail_fraction, errored {node: message}, name."""
+    fail_fraction, errored {node: message}, skip_after_failure, name."""
     spec = request.get_json(force=True)
     nodes = spec.get("nodes") or ["node%02d.example.com" % i for i in range(1, int(spec.get("count", 3)) + 1)]
     command = spec.get("command", "deploy")

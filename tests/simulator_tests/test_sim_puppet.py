@@ -159,9 +159,20 @@ def test_deploy_returns_202_with_job_url_and_name(simulator):
     assert job(simulator, started["name"])["owner"]["login"] == "deployer"
 
 
+def test_job_record_has_no_node_states_unless_asked(simulator):
+    # GET /jobs/{id} documents node_count and status[], not node_states (the /jobs list does).
+    freeze(simulator)
+    name = deploy(simulator, ["a.example.com"])["name"]
+    assert "node_states" not in job(simulator, name) and job(simulator, name)["node_count"] == 1
+    listed = api(simulator, "GET", ORCH + "/jobs").json()["items"]
+    assert [j["node_states"] for j in listed] == [{"new": 1}]
+    configure(simulator, job_node_states=True)
+    assert job(simulator, name)["node_states"] == {"new": 1}
+
+
 def test_job_moves_new_ready_running_finished(simulator):
     freeze(simulator)
-    configure(simulator, new_seconds=10, ready_seconds=10, node_seconds=30, concurrency_cap=1)
+    configure(simulator, new_seconds=10, ready_seconds=10, node_seconds=30, concurrency_cap=1, job_node_states=True)
     name = deploy(simulator, ["a.example.com", "b.example.com"])["name"]
     seen = [job(simulator, name)]
     for step in (10, 10, 30, 30):
@@ -193,29 +204,62 @@ def test_job_fails_when_a_node_fails_and_nodes_say_why(simulator):
 
 def test_fail_fraction_mix_and_errored_nodes(simulator):
     freeze(simulator)
+    configure(simulator, job_node_states=True)
     name = simulator.control("POST", "/puppet/jobs", {"count": 4, "fail_fraction": 0.5,
                                                       "errored": {"node01.example.com": "not connected"}})["job"]["name"]
     advance(simulator, 60)
     body = job(simulator, name)
     assert body["state"] == "failed"
     assert body["node_states"] == {"errored": 1, "finished": 1, "failed": 2}
-    errored = nodes_of(simulator, name, state="errored")["items"][0]
+    errored = [i for i in nodes_of(simulator, name)["items"] if i["state"] == "errored"][0]
     assert errored["result"]["kind"] == "puppetlabs.orchestrator/execution-failure"
+    # only the documented state filter values are accepted
+    response = api(simulator, "GET", "%s/jobs/%s/nodes" % (ORCH, name), params={"state": "errored"})
+    assert_envelope(response, 400, "puppetlabs.orchestrator/validation-error")
+
+
+def test_nodes_page_with_limit_offset_and_order(simulator):
+    freeze(simulator)
+    name = simulator.control("POST", "/puppet/jobs", {"count": 5})["job"]["name"]
+    path = "%s/jobs/%s/nodes" % (ORCH, name)
+    first = api(simulator, "GET", path, params={"limit": 2, "offset": 0, "order_by": "name"}).json()
+    rest = api(simulator, "GET", path, params={"limit": 2, "offset": 2, "order_by": "name"}).json()
+    assert set(first) == {"next-events", "items"}  # no pagination object (nodes doc)
+    assert [i["name"] for i in first["items"] + rest["items"]] == ["node0%d.example.com" % i for i in range(1, 5)]
+    down = api(simulator, "GET", path, params={"order_by": "name", "order": "desc", "limit": 1}).json()
+    assert [i["name"] for i in down["items"]] == ["node05.example.com"]
+    configure(simulator, nodes_ignore_paging=True)
+    assert len(api(simulator, "GET", path, params={"limit": 2}).json()["items"]) == 5
+    assert_envelope(api(simulator, "GET", path, params={"order_by": "colour"}), 400,
+                    "puppetlabs.orchestrator/validation-error")
+
+
+def test_skip_after_failure_skips_the_rest_and_fails_the_job(simulator):
+    freeze(simulator)
+    configure(simulator, job_node_states=True)
+    name = simulator.control("POST", "/puppet/jobs", {
+        "count": 3, "concurrency": 1, "new_seconds": 0, "ready_seconds": 0, "node_seconds": 10,
+        "fail": {"node01.example.com": "boom"}, "skip_after_failure": True})["job"]["name"]
+    advance(simulator, 30)
+    final = job(simulator, name)
+    assert final["state"] == "failed" and final["node_states"] == {"failed": 1, "skipped": 2}
+    skipped = [i for i in nodes_of(simulator, name)["items"] if i["state"] == "skipped"]
+    assert len(skipped) == 2 and all(i["start_timestamp"] is None for i in skipped)
 
 
 def test_stop_lets_running_nodes_finish_then_stopped(simulator):
     freeze(simulator)
-    configure(simulator, new_seconds=0, ready_seconds=0, node_seconds=20, concurrency_cap=1)
+    configure(simulator, new_seconds=0, ready_seconds=0, node_seconds=20, concurrency_cap=1, job_node_states=True)
     name = deploy(simulator, ["n1.example.com", "n2.example.com", "n3.example.com"])["name"]
     advance(simulator, 5)
     stop = api(simulator, "POST", ORCH + "/command/stop", json={"job": name})
     assert stop.status_code == 202
-    assert stop.json()["job"]["nodes"] == {"running": 1, "skipped": 2}
+    assert stop.json()["job"]["nodes"] == {"running": 1, "stopped": 2}
     assert job(simulator, name)["state"] == "stopping"
     advance(simulator, 20)
     final = job(simulator, name)
     assert final["state"] == "stopped"
-    assert final["node_states"] == {"finished": 1, "skipped": 2}
+    assert final["node_states"] == {"finished": 1, "stopped": 2}
     assert [s["state"] for s in final["status"]][-2:] == ["stopping", "stopped"]
     # stop is idempotent
     assert api(simulator, "POST", ORCH + "/command/stop", json={"job": name}).status_code == 202

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.actiongate.agents.plugins.module_utils._errors import ConfigError
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError, ConfigError
 from ansible_collections.actiongate.agents.plugins.module_utils._status import FailurePolicy
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors import puppet
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet import (
@@ -40,7 +40,12 @@ def targets(status):
     ("failed", "failed", "failed", True, (5, 3, 2, 0)),
     ("running", "running", "running", False, (40, 12, 0, 28)),
     ("stopping", "running", "stopping", False, (3, 0, 0, 1)),
-    ("stopped", "cancelled", "stopped", True, (3, 1, 0, 0)),
+    # a person stopped it: the nodes that never ran count as failed once the job is terminal
+    ("stopped", "cancelled", "stopped", True, (3, 1, 2, 0)),
+    # skipped after a failure: a failed job, and the skipped nodes failed targets
+    ("skipped", "failed", "failed", True, (4, 1, 3, 0)),
+    # "finished" with a node in a state we do not know is not a success
+    ("finished_with_failures", "failed", "finished", True, (4, 3, 1, 0)),
     ("new", "pending", "new", False, (0, 0, 0, 0)),
     ("ready", "pending", "ready", False, (2, 0, 0, 2)),
     ("novel", "unknown", "paused", False, (2, 2, 0, 0)),
@@ -79,9 +84,18 @@ def test_failed_job_within_allowed_failures(allowed, succeeded):
     assert status.succeeded is succeeded
 
 
-@pytest.mark.parametrize("key", ["stopped", "novel", "running"])
+@pytest.mark.parametrize("key", ["stopped", "novel", "running", "new"])
 def test_never_succeeds_when_stopped_unknown_or_going(key):
     assert FailurePolicy("100%").apply(puppet.parse_job(JOBS[key])).succeeded is False
+
+
+def test_job_without_node_counts_is_pending_or_fails_safe():
+    # the doc's GET /jobs/:job-id example: no state, no node_states, finished by its status list
+    record = dict(JOBS["finished"])
+    del record["node_states"]
+    status = puppet.parse_job(record)
+    assert (status.state, status.vendor_status) == ("failed", "finished")  # no node counted: never a pass
+    assert puppet.parse_job(record, counts={"finished": 5}).state == "succeeded"
 
 
 def test_node_errors_take_the_best_message():
@@ -104,10 +118,28 @@ def test_job_name(given, name):
     assert puppet.job_name(given) == name
 
 
-@pytest.mark.parametrize("bad", ["abc", "81a", "", "https://orch.example.com/orchestrator/v1/jobs/x"])
+@pytest.mark.parametrize("bad", ["abc", "81a", "", "https://orch.example.com/orchestrator/v1/jobs/x", "../81",
+                                 "81/../../rbac-api", "\u0661\u0662", "81?x=1", "%38%31"])
 def test_bad_job_name_is_a_clear_error(bad):
     with pytest.raises(ConfigError, match="such as 81"):
         puppet.job_name(bad)
+
+
+def test_every_job_id_is_checked_before_any_request():
+    # port 9 (discard) would refuse: the error must come from the id check, not a connection
+    with pytest.raises(ConfigError, match="such as 81.*'job-7'"):
+        PuppetJobStatus({"url": "http://127.0.0.1:9", "token": "t" * 10, "action_ids": ["81", "job-7"]})
+
+
+@pytest.mark.parametrize("options, lifetime", [
+    ({}, "331s"),  # no wait: request_timeout (30) + 1 + margin
+    ({"request_timeout": 10.0}, "311s"),
+    ({"wait": True, "wait_timeout": 600.0}, "901s"),
+    ({"wait": True}, "2101s"),  # wait_timeout default 1800
+])
+def test_token_lifetime_is_the_run_plus_a_margin(options, lifetime):
+    vendor = PuppetJobStatus(dict({"url": "https://o.example.com:8143", "username": "u", "password": "p"}, **options))
+    assert vendor.token_lifetime() == lifetime
 
 
 @pytest.mark.parametrize("url, console", [
@@ -155,8 +187,8 @@ def test_pagination_tolerates_missing_and_misspelt_keys():
     assert pagination == {"total": 3, "limit": None, "offset": None}
 
 
-def test_page_without_commits_is_an_error():
-    with pytest.raises(Exception, match="without a commits list"):
+def test_page_without_commits_is_our_error_naming_the_endpoint():
+    with pytest.raises(ApiError, match=r"activity service GET /activity-api/v2/events .*commits is missing"):
         puppet.parse_page({"items": []}, FakeClient())
 
 
@@ -221,7 +253,9 @@ def test_same_second_events_order_by_state():
     (["finished", "failed"], "failed"),
     (["finished", "errored"], "failed"),
     (["finished", "stopped"], "stopped"),
-    (["failed", "skipped"], "stopped"),
+    (["failed", "skipped"], "failed"),  # skipped after a failure: failed, not stopped
+    (["skipped", "skipped"], "failed"),
+    (["failed", "stopped"], "stopped"),  # a person stopped it
     (["finished", "exploded"], "exploded"),
 ])
 def test_node_states_to_job_word(states, word):
@@ -264,8 +298,9 @@ def test_bad_query_items(item, message):
 
 @pytest.mark.parametrize("options, message", [
     ({"query": [{"object_id": "1"}]}, "object_id needs object_type"),
-    ({"offset": -1}, "offset must be 0 or more"),
-    ({"limit": 0}, "limit must be a positive"),
+    ({"offset": -1}, "offset must be between 0 and"),
+    ({"limit": 0}, "limit must be between 1 and 1000"),
+    ({"limit": 1001}, "limit must be between 1 and 1000"),
 ])
 def test_activity_options_checked_before_any_request(options, message):
     settings = {"url": "http://127.0.0.1:9", "token": "t" * 10}
