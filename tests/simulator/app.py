@@ -8,7 +8,7 @@ import struct
 import time
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
 from .core import SimState
 
@@ -42,8 +42,11 @@ def reset() -> Any:
 @control.post("/faults")
 def add_fault() -> Any:
     body = request.get_json(force=True)
-    for spec in body if isinstance(body, list) else [body]:
-        sim().add_fault(spec)
+    try:
+        for spec in body if isinstance(body, list) else [body]:
+            sim().add_fault(spec)
+    except (ValueError, TypeError) as error:
+        return jsonify(ok=False, error=str(error)), 400
     return jsonify(ok=True)
 
 
@@ -91,6 +94,11 @@ def _fault_response(fault: Any) -> Response | None:
     if fault.kind == "slow":
         time.sleep(fault.delay)
         return None
+    if fault.kind == "trickle":
+        g.trickle = fault.rate  # the route answers; _after sends its body slowly
+        return None
+    if fault.kind == "endless":
+        return Response(_json_text(_full_page(fault)), status=200, content_type="application/json")
     if fault.kind == "reset":
         return _reset_connection()
     if fault.kind == "html":
@@ -107,6 +115,41 @@ def _fault_response(fault: Any) -> Response | None:
 
 def _json_text(body: Any) -> str:
     return body if isinstance(body, str) else json.dumps(body)
+
+
+def _full_page(fault: Any) -> Any:
+    """``fault.body`` with its list repeated to the page size this request asked for."""
+    body = dict(fault.body or {fault.list_key: [{}]})
+    items = list(body.get(fault.list_key) or [{}])
+    try:
+        size = int(request.args.get(fault.size_param, len(items)))
+    except ValueError:
+        size = len(items)
+    body[fault.list_key] = [items[i % len(items)] for i in range(max(size, 1))]
+    return body
+
+
+def _trickled(response: Response, rate: float) -> Response:
+    """Send ``response``'s body ``rate`` bytes a second: a client with only a per-read socket
+    timeout never times out (issue 11: a byte a second held a wait_timeout=10 run for 125 s)."""
+    data = response.get_data()
+    step = max(int(rate), 1)
+    pause = step / rate
+
+    def drip() -> Any:
+        for start in range(0, len(data), step):
+            time.sleep(pause)
+            yield data[start:start + step]
+
+    response.response = drip()
+    response.direct_passthrough = True
+    response.headers["Content-Length"] = str(len(data))
+    return response
+
+
+def _after(response: Response) -> Response:
+    rate = g.pop("trickle", None)
+    return _trickled(response, rate) if rate else response
 
 
 def _before() -> Response | None:
@@ -131,6 +174,7 @@ def create_app(state: SimState | None = None) -> Flask:
     app.config["SIM"] = state = state or SimState()
     app.json.sort_keys = False
     app.before_request(_before)
+    app.after_request(_after)
     app.register_blueprint(control)
     for module in VENDOR_MODULES:
         state.vendors[module.NAME] = module.State(state)

@@ -56,9 +56,14 @@ def parse_iso(text: str) -> float:
 
 
 class Fault:
-    """One injected fault, matched on method and path prefix, used ``count`` times."""
+    """One injected fault, matched on method and path prefix, used ``count`` times.
 
-    KINDS = ("status", "reset", "slow", "html", "truncated")
+    ``trickle`` lets the route answer as usual but sends its body ``rate`` bytes a second (the
+    headers, with Content-Length, go at once). ``endless`` answers ``body`` with 200 to every
+    matching request, its list under ``list_key`` repeated to the page size the request asks for
+    in ``size_param``, so a client that pages until a short page never gets one."""
+
+    KINDS = ("status", "reset", "slow", "html", "truncated", "trickle", "endless")
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.kind = spec.get("kind", "status")
@@ -66,11 +71,16 @@ class Fault:
             raise ValueError("unknown fault kind %r" % self.kind)
         self.path = spec.get("path", "/")
         self.method = (spec.get("method") or "").upper()
-        self.count = int(spec.get("count", 1))
+        self.count = int(spec.get("count", 1000000 if self.kind == "endless" else 1))
         self.status = int(spec.get("status", 503))
         self.retry_after = spec.get("retry_after")
         self.delay = float(spec.get("delay", 0))
         self.body = spec.get("body")
+        self.rate = float(spec.get("rate", 1))
+        if self.rate <= 0:
+            raise ValueError("rate is bytes per second, more than 0")
+        self.list_key = spec.get("list_key", "items")
+        self.size_param = spec.get("size_param", "perPage")
 
     def matches(self, method: str, path: str) -> bool:
         if self.method and self.method != method:
