@@ -20,6 +20,8 @@ description:
     from the last event it has seen on every poll, so no event is lost between polls. A request with no
     events (they expired before the first read, or the request has not started) is reported with state
     V(unknown), never as success; while waiting it fails after O(wait_not_found_timeout).
+  - Agent events exist in the v2 API only. A v1.0 endpoint (what the service catalog names, such as
+    C(https://dfw.backup.api.rackspacecloud.com/v1.0/123456)) is read as C(/v2/<project_id>) on the same host.
   - For the outcome of a backup or restore, use M(actiongate.agents.rackspace_backup_status), which reads
     the resource's own state.
 author:
@@ -92,7 +94,7 @@ next_marker:
   type: str
   sample: "5650135596"
 endpoint:
-  description: The Cloud Backup endpoint used (from O(url) or the service catalog).
+  description: The Cloud Backup endpoint used (from O(url) or the service catalog), always the v2 one.
   returned: always
   type: str
   sample: https://dfw.backup.api.rackspacecloud.com/v2/110011

@@ -166,6 +166,9 @@ class State:
             self.users = {"sim-user": {"api_key": "sim-api-key", "password": "sim-password"}}
             self.project_id = "123456"
             self.regions = [HOME_REGION, "ORD"]
+            # The catalog's host (scheme://host:port): None is the listener the identity call came in
+            # on. Real catalogs name another host than Identity's (identity.api... vs dfw.backup.api...).
+            self.catalog_host: str | None = None
             self.token_lifetime = 86400.0
             self.event_ttl = 60.0
             self.heartbeat_seconds = 30.0
@@ -462,9 +465,9 @@ def host_url() -> str:
     return request.host_url.rstrip("/")
 
 
-def region_base(region: str, version: str = "v2") -> str:
+def region_base(region: str, version: str = "v2", host: str | None = None) -> str:
     prefix = "" if region.upper() == HOME_REGION else "/rax/" + region.lower()
-    return "%s%s/%s/%s" % (host_url(), prefix, version, state().project_id)
+    return "%s%s/%s/%s" % (host or host_url(), prefix, version, state().project_id)
 
 
 def api_base() -> str:
@@ -506,8 +509,9 @@ def guard() -> Response | None:
 def _catalog(rax: State) -> list[dict[str, Any]]:
     """Real-shaped: the rax:backup endpoints name v1.0 and the tenant, and the first has no region
     (api-docs/cloud-backup-v1/common-gs/samples/service-catalog-endpoint.rst)."""
-    backup = [{"tenantId": rax.project_id, "publicURL": region_base(HOME_REGION, "v1.0")}]
-    backup += [{"region": region, "tenantId": rax.project_id, "publicURL": region_base(region, "v1.0")}
+    host = rax.catalog_host
+    backup = [{"tenantId": rax.project_id, "publicURL": region_base(HOME_REGION, "v1.0", host)}]
+    backup += [{"region": region, "tenantId": rax.project_id, "publicURL": region_base(region, "v1.0", host)}
                for region in rax.regions]
     files = [{"region": region, "tenantId": "MossoCloudFS_" + rax.project_id,
               "publicURL": "https://storage101.%s1.clouddrive.com/v1/MossoCloudFS_%s" % (region.lower(), rax.project_id)}
@@ -849,7 +853,7 @@ def _control_spec() -> dict[str, Any]:
 @control.post("/config")
 def control_config() -> Response:
     """token_lifetime, event_ttl, heartbeat_seconds, step_seconds, backup_outcome,
-    restore_outcome, users {name: {api_key, password}}, project_id, regions."""
+    restore_outcome, users {name: {api_key, password}}, project_id, regions, catalog_host."""
     body, rax = _control_spec(), state()
     with rax.lock:
         rax.advance()
@@ -871,6 +875,8 @@ def control_config() -> Response:
             rax.project_id = str(body["project_id"])
         if "regions" in body:
             rax.regions = [str(region).upper() for region in body["regions"]]
+        if "catalog_host" in body:
+            rax.catalog_host = str(body["catalog_host"]).rstrip("/") if body["catalog_host"] else None
     return jsonify(ok=True)
 
 

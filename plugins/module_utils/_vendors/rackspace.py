@@ -462,7 +462,9 @@ class RackspaceBackupStatus(RackspaceBackupBase):
             raise unexpected(where, "with a %s where a %s object was expected" % (type(record).__name__, self.resource), record)
         if self.resource == "backup":
             return _member(record, "CurrentState", where, str)
-        number = _member(record, "RestoreStateId", where, int)
+        number = _count(record, "RestoreStateId", where)
+        if number is None:
+            raise unexpected(where, "with RestoreStateId missing", record)
         return RESTORE_STATE_IDS.get(number, "RestoreStateId %d" % number)
 
     def v1_has_report(self, record, where):
@@ -589,8 +591,6 @@ class RackspaceBackupAgentEvents(RackspaceBackupBase):
         super(RackspaceBackupAgentEvents, self).__init__(options, client)
         if not options.get("agent_id"):
             raise ConfigError("rackspace_backup_agent_events needs agent_id.")
-        if (options.get("limit") or 100) < 1:
-            raise ConfigError("limit must be at least 1, got %s." % options.get("limit"))
         self.marker = options.get("marker") or None
         self.events = []
         self.by_request = {}

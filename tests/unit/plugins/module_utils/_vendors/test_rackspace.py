@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.actiongate.agents.plugins.module_utils._http import origin
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
     ActionNotFound, ActionTimeout, ApiError, AuthError, ConfigError,
 )
@@ -234,6 +235,31 @@ def test_identity_endpoint_from_catalog_and_region(simulator):
     assert token in vendor.client.secrets
 
 
+def test_catalog_on_another_origin_gets_the_token_identity_the_credentials(simulator):
+    """Identity on the plain listener, the catalog naming the TLS one (another origin, as
+    identity.api.rackspacecloud.com and dfw.backup.api.rackspacecloud.com are): the client may
+    send the token there because the catalog named it, and the credentials went only to Identity."""
+    simulator.control("POST", "/rackspace/config", {"catalog_host": simulator.https_url})
+    backup = simulator.control("POST", "/rackspace/backups", {"age": 30, "id": "5150"})
+    vendor = RackspaceBackupStatus(identity_options(simulator, ca_path=simulator.ca_path))
+    assert vendor.fetch(["5150"])["5150"].state == "succeeded"
+    assert vendor.client.base_url == simulator.https_url + "/v1.0/123456"
+    assert {origin(simulator.http_url), origin(simulator.https_url)} <= vendor.client.origins
+    logged = simulator.requests_log("/")
+    assert [r["method"] for r in logged if r["path"] == "/v2.0/tokens"] == ["POST"]
+    assert any(r["path"] == "/v1.0/123456/backup/" + backup["id"] for r in logged)
+
+
+def test_url_and_identity_on_different_origins(simulator):
+    """A url on one origin and identity_url on another: the identity origin is allowed too."""
+    simulator.control("POST", "/rackspace/backups", {"age": 30, "id": "5151"})
+    vendor = RackspaceBackupStatus(identity_options(simulator, url=simulator.https_url, ca_path=simulator.ca_path))
+    status = vendor.fetch(["5151"])["5151"]
+    assert (status.vendor_status, status.extra["api_version"]) == ("completed", "v2")  # a bare url reads v2
+    assert vendor.client.base_url == simulator.https_url + "/v2/123456"
+    assert origin(simulator.http_url) in vendor.client.origins
+
+
 def test_expired_token_renewed_once_with_identity(simulator):
     vendor = RackspaceBackupStatus(identity_options(simulator, api_version="v2"))
     backup = simulator.control("POST", "/rackspace/backups", {})
@@ -312,3 +338,9 @@ def test_wait_times_out_on_running_request(simulator):
                                 {"event": "vault_db_download", "step_seconds": 5000})
     with pytest.raises(ActionTimeout, match="running \\(vault_db_download_in_progress\\)"):
         wait_query(simulator, [request["request_id"]], wait_timeout=60).run()
+
+
+@pytest.mark.parametrize("limit", [0, -5, 1001])
+def test_limit_outside_the_range_is_refused_before_any_request(limit):
+    with pytest.raises(ConfigError, match="limit must be between 1 and 1000"):
+        RackspaceBackupAgentEvents(options(limit=limit))

@@ -169,10 +169,17 @@ def test_v1_completed_with_errors_without_a_report_never_passes():
 
 @pytest.mark.parametrize("number, state", [(0, "pending"), (1, "pending"), (2, "running"), (3, "succeeded"),
                                            (4, "cancelled"), (5, "failed"), (6, "pending"), (7, "running"),
-                                           (8, "partial"), (9, "running"), (10, "unknown"), (-1, "unknown")])
+                                           (8, "partial"), (9, "running"), (10, "unknown"), ("3", "succeeded")])
 def test_v1_restore_state_ids(number, state):
     record = dict(recorded("v1_restore_details.json"), RestoreStateId=number)
     assert parse_v1(record, resource="restore").state == state
+
+
+@pytest.mark.parametrize("number", [-1, True, 3.5, "three", None])
+def test_v1_restore_state_id_of_another_shape_is_the_collections_error(number):
+    record = dict(recorded("v1_restore_details.json"), RestoreStateId=number)
+    with pytest.raises(ApiError, match="Rackspace Cloud Backup answered GET /restore/92500 with RestoreStateId"):
+        parse_v1(record, resource="restore")
 
 
 def test_v1_restore_from_the_docs_with_its_report():
