@@ -98,14 +98,14 @@ def check_allowed_failures(value):
 def check_url(name, value):
     """http or https, a host, no user info, no query and no fragment. Never echoes the URL."""
     text = str(value).strip()
+    if _user_info(text) is not None:
+        raise ConfigError("%s must not hold a user name or password (https://user:password@host); "
+                          "give the credentials in the module's credential options instead." % name)
     try:
         parts = urlsplit(text)
         parts.port  # pylint: disable=pointless-statement  # raises ValueError on a bad port
     except ValueError:
         raise ConfigError("%s is not a valid URL (check the host and port)." % name)
-    if "@" in parts.netloc:
-        raise ConfigError("%s must not hold a user name or password (https://user:password@host); "
-                          "give the credentials in the module's credential options instead." % name)
     if parts.scheme.lower() not in ("http", "https"):
         raise ConfigError("%s must start with https:// (or http://), got a URL with scheme %s." % (
             name, cap(repr(parts.scheme), 20) if parts.scheme else "none"))
@@ -122,10 +122,18 @@ def url_passwords(options, names):
     found = []
     for name in names:
         value = options.get(name)
-        if (name == "url" or name.endswith("_url")) and value and "@" in str(value):
-            userinfo = str(value).split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[0]
+        userinfo = _user_info(str(value)) if (name == "url" or name.endswith("_url")) and value else None
+        if userinfo:
             found.extend(part for part in (userinfo, userinfo.partition(":")[2]) if part)
     return found
+
+
+def _user_info(text):
+    """What comes before the last ``@`` ahead of any query or fragment, or None. Wider than
+    urlsplit's netloc on purpose: a password holding ``/`` (``https://u:a/b@host``) ends the
+    netloc early, and must still be refused and masked whole."""
+    rest = text.split("://", 1)[-1].split("?", 1)[0].split("#", 1)[0]
+    return rest.rsplit("@", 1)[0] if "@" in rest else None
 
 
 def cap(text, size=MAX_MESSAGE):

@@ -80,7 +80,9 @@ def unexpected(plugin, error, secrets):
 
 
 def fail(module, error, secrets):
-    """``fail_json`` with the error's message (scrubbed) and any partial result it carries."""
+    """``fail_json`` with the error's message (scrubbed) and any partial result it carries; a URL's
+    user info (refused before any request) is masked in ``invocation`` too."""
+    module.no_log_values.update(url_passwords(module.params, list(module.params)))
     module.fail_json(**failure(error, secrets))
 
 

@@ -105,7 +105,8 @@ class ActionStatusAction(ActionBase):
         else:
             outcome = self.outcome(params, (task_vars or {}).get("inventory_hostname"))
         outcome["invocation"] = {"module_args": params}
-        return masked(outcome, validation._no_log_values)
+        # Then every other form of a secret (encodings, a URL's user info) in invocation too.
+        return vendor.secret_registry(params).scrub_data(masked(outcome, validation._no_log_values))
 
     def invalid(self, validation):
         message = validation.errors.msg

@@ -42,6 +42,7 @@ def test_good_urls_pass(url):
 
 
 @pytest.mark.parametrize("url", ["https://admin:s3cr%26t@h.example.com", "https://admin:s3cr&t@h.example.com/x",
+                                 "https://admin:s3cr/t@h:1/p",
                                  "ftp://admin:s3cr&t@h.example.com", "https://s3cr&t@h.example.com"])
 def test_user_info_is_refused_without_echoing_it(url):
     message = refusal(rbac_url=url)
@@ -110,8 +111,10 @@ def test_allowed_failures_refused(value):
 
 
 def test_url_passwords_finds_user_info():
-    options = {"url": "https://admin:pa%40ss@h", "rbac_url": "https://tok@h:4433", "other": "x@y"}
-    assert sorted(url_passwords(options, ["url", "rbac_url", "other"])) == ["admin:pa%40ss", "pa%40ss", "tok"]
+    options = {"url": "https://admin:pa%40ss@h", "rbac_url": "https://tok@h:4433", "other": "x@y",
+               "identity_url": "https://u:a/b=@h/x?q=@", "fine_url": "https://h/?q=a@b"}
+    found = url_passwords(options, ["url", "rbac_url", "other", "identity_url", "fine_url"])
+    assert sorted(found) == ["a/b=", "admin:pa%40ss", "pa%40ss", "tok", "u:a/b="]
 
 
 def test_cap_and_summarise():
