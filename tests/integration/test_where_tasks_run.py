@@ -20,6 +20,7 @@ import yaml
 
 from tests.integration.forward_proxy import ForwardProxy
 from tests.integration.helpers import BIN, ansible_env, run_playbook
+from tests.integration.sshd import SSHD, LoopbackSshd
 
 API_KEY = "c2ltLWtleTpzZWNyZXQ="
 STATUS = "actiongate.agents.fleet_action_status"
@@ -220,19 +221,20 @@ def test_the_controller_environment_is_not_the_jump_hosts(simulator, tmp_path):
     assert "url" in result["msg"] and "Traceback" not in result["msg"]
 
 
-@pytest.mark.skipif(not Path("/usr/sbin/sshd").exists(), reason="sshd is not installed here (/usr/sbin/sshd): the "
-                    "ssh variant of the jump-host test cannot run; the actiongate_target connection covers it")
+@pytest.mark.skipif(not Path(SSHD).exists(), reason="sshd is not installed here (%s): the ssh variant of the "
+                    "jump-host test cannot run (apt-get install openssh-server); the actiongate_target connection "
+                    "test covers the same path" % SSHD)
 def test_a_jump_host_over_ssh_runs_the_module_there(simulator, tmp_path):
-    from tests.integration.sshd import LoopbackSshd
-
     action = create(simulator)
-    with LoopbackSshd(tmp_path / "sshd") as sshd:
+    with LoopbackSshd(tmp_path / "sshd") as sshd, ForwardProxy() as proxy:
         inventory = {"all": {"hosts": {"jump": dict(sshd.host_vars(), ansible_python_interpreter=str(BIN / "python"))}}}
         proc = run_on_inventory(tmp_path, inventory, [{
             "hosts": "jump", "gather_facts": False, "tasks": [
-                {"name": "status", STATUS: {"action_ids": [action]},
-                 "environment": {"FLEET_URL": simulator.http_url, "FLEET_API_KEY": API_KEY}, "register": "read"},
+                {"name": "status", STATUS: {"action_ids": [action]}, "register": "read",
+                 "environment": {"FLEET_URL": simulator.http_url, "FLEET_API_KEY": API_KEY, "HTTP_PROXY": proxy.url}},
                 save("read")]}], extra_args=["-vvv"])
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert saved_result(tmp_path, proc)["actions"][0]["state"] == "succeeded"
     assert "SSH: EXEC" in proc.stdout and "AnsiballZ_fleet_action_status.py" in proc.stdout
+    # the task's environment reached the module over ssh: credentials and proxy both
+    assert proxied(proxy, "GET", simulator.http_url + STATUS_PATH)
