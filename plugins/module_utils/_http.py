@@ -64,7 +64,7 @@ CHUNK_BYTES = 64 * 1024
 NO_WAIT_ATTEMPTS = 3
 # A request may still run this long past the deadline: the waiter's last poll lands on the
 # deadline itself and must be able to finish.
-DEADLINE_GRACE = 1.0
+DEADLINE_GRACE = 0.5
 MIN_SOCKET_TIMEOUT = 0.05
 
 
