@@ -46,7 +46,7 @@ from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspa
     RackspaceBackupAgentEvents,
     RackspaceBackupStatus,
 )
-from tests.integration.helpers import BIN, ansible_env, run_adhoc
+from tests.integration.helpers import BIN, ansible_env, run_adhoc, run_playbook
 
 TYPES = Path(__file__).resolve().parents[2] / "extensions" / "awx" / "credential_types"
 ENV_PREFIXES = ("FLEET_", "CORTEX_XDR_", "CYBEREASON_", "PUPPET_", "RAX_")
@@ -238,3 +238,12 @@ def test_a_project_playbook_imports_the_collection_playbook_by_name(tmp_path):
                           text=True, env=ansible_env(json_results=False), cwd=str(tmp_path), timeout=120, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "play #1 (localhost): Report recent agent actions" in proc.stdout
+
+
+def test_a_lookup_reads_the_injected_ca_path_too(simulator, tmp_path):
+    inputs, _, action_id = fleet_case(simulator)
+    inputs["ca_cert"] = Path(simulator.ca_path).read_text()
+    env = awx_inject(load("fleet"), inputs, tmp_path)
+    run = run_playbook(tmp_path, [{"name": "read", "ansible.builtin.set_fact": {
+        "read": "{{ lookup('actiongate.agents.fleet_action_status', '%s') }}" % action_id}}], env=env)
+    assert run.task("read")["ansible_facts"]["read"]["action_id"] == action_id
