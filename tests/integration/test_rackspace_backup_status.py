@@ -294,3 +294,17 @@ def test_api_version_option_on_a_bare_url_and_v1_id_shape(simulator, tmp_path):
     assert refused["failed"] is True and "v1.0 backup ids are numbers" in refused["msg"] and "api_version=v2" in refused["msg"]
     assert run.task("v2")["actions"][0]["vendor_status"] == "completed"
     assert run.task("v2")["endpoint"] == simulator.http_url + "/v2/123456"
+
+
+def test_wait_for_action_role_passes_api_version(simulator, tmp_path):
+    """Identity credentials (the catalog names v1.0) and a v2 backup id: the role passes api_version on."""
+    backup_id = backup(simulator, age=30)
+    variables = {"wait_for_action_vendor": "rackspace_backup", "wait_for_action_ids": [backup_id],
+                 "wait_for_action_interval": 0.5, "wait_for_action_max_interval": 0.5,
+                 "wait_for_action_options": {"api_version": "v2"},
+                 "wait_for_action_connection": {"identity_url": simulator.http_url + "/v2.0", "username": "sim-user",
+                                                "api_key": "sim-api-key"}}
+    tasks = [{"name": "role", "ansible.builtin.include_role": {"name": "actiongate.agents.wait_for_action"}}]
+    run = run_playbook(tmp_path, tasks, play={"vars": dict(variables, ansible_python_interpreter="{{ ansible_playbook_python }}")})
+    assert run.rc == 0, run.output[-3000:]
+    assert simulator.requests_log("/v2/123456/backups/" + backup_id)
