@@ -260,7 +260,7 @@ class RackspaceBackupBase(Vendor):
             raise ConfigError("A token alone does not say where Cloud Backup is: give url (the regional endpoint, "
                               "such as https://dfw.backup.api.rackspacecloud.com), or username and api_key.")
         if self.identity:  # the credentials may go to the identity service the user configured
-            self.client.allow_origin(self.identity_url())
+            self.client.allow_origin(self.identity_url(), "identity_url")
         self.ready = False
         self.fresh = False  # logged in by fetch before its first get (Vendor.get then must not log in again)
 
@@ -269,6 +269,7 @@ class RackspaceBackupBase(Vendor):
         """Without ``url`` the endpoint comes from the catalog: start at the identity URL."""
         if not options.get("url"):
             options = _Overlay(options, url=options.get("identity_url") or IDENTITY_URL)
+            overrides.setdefault("url_option", "identity_url")  # named in redirect refusals
         return super(RackspaceBackupBase, cls).make_client(options, **overrides)
 
     def identity_url(self):
