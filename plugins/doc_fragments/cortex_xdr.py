@@ -28,7 +28,8 @@ options:
   api_key:
     description:
       - The API key. A standard key is sent as the C(Authorization) header as it is; an advanced key
-        never leaves this host, only a SHA-256 hash of it with a fresh nonce and timestamp does.
+        never leaves this host, only a SHA-256 hash of it with a fresh nonce and timestamp does. The key,
+        and each hash and nonce made during the run, are masked in every message and result.
       - If not set, the value of the E(CORTEX_XDR_API_KEY) environment variable is used.
     type: str
     required: true

@@ -22,8 +22,9 @@ options:
   username:
     description:
       - User to log in as, through the login form (C(POST /login.html)). The session cookie
-        (C(JSESSIONID)) it gets is kept for the whole run, waiting included; when the session
-        expires the module logs in again once.
+        (C(JSESSIONID)) it gets is kept for the whole run, waiting included, and masked in every
+        message; when the session expires (a redirect or page to the login, or HTTP 401 or 403) the
+        module logs in again once. At the end of the run it logs out (C(GET /logout)).
       - The user needs the System Admin role (and Sensor Admin L1 where sensor grouping is used).
         Users with two-factor authentication are not supported.
       - If not set, the value of the E(CYBEREASON_USERNAME) environment variable is used.
@@ -51,7 +52,8 @@ options:
   username:
     description:
       - User to log in as, through the login form (C(POST /login.html)). One login serves the
-        whole lookup, waiting included; when the session expires the lookup logs in again once.
+        whole lookup, waiting included; when the session expires (a redirect or page to the login,
+        or HTTP 401 or 403) the lookup logs in again once. At the end it logs out (C(GET /logout)).
       - The user needs the System Admin role (and Sensor Admin L1 where sensor grouping is used).
         Users with two-factor authentication are not supported.
     type: str

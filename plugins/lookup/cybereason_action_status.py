@@ -13,7 +13,9 @@ version_added: 0.1.0
 description:
   - Returns one normalised status per Cybereason batch id, read from C(GET /rest/sensors/allActions)
     after a form login; with no ids, every current or queued batch.
-  - See the M(actiongate.agents.cybereason_action_status) module for how stats keys are counted.
+  - See the M(actiongate.agents.cybereason_action_status) module for how stats keys are counted
+    (C(AbortTimeout) is a failed sensor, an abort by a person is C(cancelled), a final batch with no
+    sensors is C(failed)) and how sessions are handled (one fresh login on expiry, logout at the end).
   - Finished batches drop off C(allActions) after a while, so read them soon after they finish.
   - Does not wait unless O(wait=true); long waits belong in the module or the roles.
 author:

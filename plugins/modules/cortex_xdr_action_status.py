@@ -16,11 +16,17 @@ description:
     returns it in the collection's normalised status, so playbooks never branch on vendor.
   - Cortex XDR reports a status per endpoint and none for the action. The action is terminal when
     every endpoint is; it succeeded when every endpoint completed successfully, is partial when some
-    did (O(allowed_failures) decides), and is failed, cancelled or expired when none did.
+    did (O(allowed_failures) decides), and is failed or expired when none did. It is cancelled when
+    any endpoint was cancelled or aborted, since a cancel a person asked for never succeeds, whatever
+    O(allowed_failures) says. Once terminal, every endpoint that did not succeed counts as failed.
   - Per endpoint, C(COMPLETED_SUCCESSFULLY) succeeded; C(FAILED) and C(TIMEOUT) failed; C(CANCELLED)
     and C(ABORTED) cancelled; C(EXPIRED) expired (the endpoint never ran it, usually because it was
     disconnected); C(PENDING), C(IN_PROGRESS) and C(PENDING_ABORT) are still going;
-    C(COMPLETED_PARTIAL) follows O(completed_partial). Any other word is unknown, never success.
+    C(COMPLETED_PARTIAL) follows O(completed_partial). Words are matched without regard to case,
+    and C(CANCELED) (one L, as Cortex's script-execution counters spell it) reads as C(CANCELLED).
+    Any other word, or a null status, is unknown (never success, and the action is not terminal).
+  - An answer of an unexpected shape (no C(reply) object, C(data) that is not an object, a status that
+    is not a string) fails the module with a message naming the action and what was unexpected.
   - With O(wait=true), polls until every action is terminal, failures exceed O(allowed_failures),
     or O(wait_timeout) passes, in one module run.
 author:
@@ -31,7 +37,8 @@ options:
   action_ids:
     description:
       - Group action ids, the C(action_id) that isolate, unisolate, scan, run_script and the other
-        response actions return. Numbers or strings of digits.
+        response actions return. Numbers or strings of digits (ASCII, up to 19); anything else fails
+        the module before any request.
       - An id Cortex XDR answers with no endpoints fails the module with a message naming it.
     type: list
     elements: str

@@ -17,16 +17,33 @@ description:
     so playbooks never branch on vendor. One read per poll serves every batch asked for.
   - With O(wait=true), polls until every batch is terminal, failures exceed O(allowed_failures),
     or O(wait_timeout) passes, in one module run with one login.
-  - Cybereason has no status word. A batch is terminal when C(finalState) is true. Every
-    C(globalStats.stats) key counts its sensors as succeeded (C(Succeeded), C(AlreadyUpdated),
-    C(NewerInstalled)), failed (C(Failed), C(Timeout), C(EndedWith*), C(Msi*), C(NotSupported),
-    C(UnknownProbe), ...), cancelled (C(Aborted), C(AbortTimeout)) or pending (C(Pending),
-    C(Started), C(InProgress), C(Disconnected), ...). A stats key the module does not know is
-    reported in RV(actions[].unknown_stats) and never counted as a success.
-  - A final batch is succeeded when every sensor succeeded; partial when some did
-    (O(allowed_failures) decides); failed when none did; cancelled when it was aborted (C(aborterUser),
-    C(abortTime) or C(abortTimeout) set, or aborted sensors). A batch that is not final is pending
-    until a sensor leaves C(Pending), then running.
+  - Cybereason has no status word. A batch is terminal when C(finalState) is true (a JSON boolean, or
+    the string V(true) as some servers send it). Every C(globalStats.stats) key counts its sensors as
+    succeeded (C(Succeeded), C(AlreadyUpdated), C(NewerInstalled)), failed (C(Failed), C(Timeout),
+    C(AbortTimeout), C(EndedWith*), C(Msi*), C(NotSupported), C(UnknownProbe), ...), aborted
+    (C(Aborted)) or pending (C(Pending), C(Started), C(InProgress), C(Disconnected), ...). A stats key
+    the module does not know is reported in RV(actions[].unknown_stats) and never counted as a success.
+  - C(AbortTimeout) and C(abortTimeout=true) mean the sensor's own timeout settings aborted the action
+    (Cybereason's field description); no person asked for it, so those sensors are failed targets and
+    the batch is judged by its sensors (partial or failed), with O(allowed_failures) deciding. One
+    C(AbortTimeout) sensor among 999 C(Succeeded) is C(partial) with one failed target.
+  - A batch a person aborted (C(aborterUser) set, sensors counted C(Aborted), or an C(abortTime)
+    without C(abortTimeout)) is C(cancelled) and never succeeds; its aborted sensors count as failed.
+  - A final batch is succeeded when every sensor succeeded, partial when some did (O(allowed_failures)
+    decides), and failed when none did. Once final, every sensor that did not succeed counts as failed,
+    including sensors C(totalNumberOfProbes) counts but the stats do not. A final batch that reports no
+    sensors and no stats is failed, since nothing shows that it worked; the module does not read it as a
+    success (a reading chosen to fail safe; Cybereason does not document such a batch). A batch that is
+    not final is pending until a sensor leaves C(Pending), then running.
+  - A field of an unexpected type (stats counts that are not whole numbers, C(finalState) that is not
+    true or false, a record that is not an object) fails the module with a message naming the batch
+    and the field, never a Python error.
+  - Sessions. One form login serves the whole run. When the session expires, Cybereason answers a
+    redirect to the login page, the page itself, or HTTP 401 or 403; each gets one fresh login and a
+    second read. A 401 or 403 right after a fresh login fails with a hint about the user's roles.
+    At the end of every run, success or failure, the module logs out (C(GET /logout)) so the session
+    does not stay valid for its 8 hours; a failed logout is a warning, never a failure. The session
+    cookie is masked in every message and result.
   - C(allActions) lists current and queued batches only; finished batches drop off the list after
     a while. A batch id that is not listed fails the module, after O(wait_not_found_timeout) when
     waiting. Read or wait on a batch soon after starting it.
@@ -125,8 +142,8 @@ actions:
       sample: Upgrade
     targets:
       description:
-        - Sensor counts. Once the batch is final, every sensor that neither succeeded nor was
-          aborted counts as failed.
+        - Sensor counts. Failed, aborted and timed-out sensors count as failed as soon as they end; once
+          the batch is final, every sensor that did not succeed counts as failed.
       type: dict
       sample: {total: 10, succeeded: 9, failed: 1, pending: 0}
     sensors:
@@ -143,14 +160,16 @@ actions:
     errors:
       description:
         - One entry per failure key with sensors (C(target) is the stats key, C(message) the sensor
-          count), per unknown key, and one for an abort (C(target=batch)).
+          count, C(AbortTimeout) and C(Aborted) included), per unknown key, and one per batch-level
+          finding (C(target=batch)), such as an abort by a person or by a sensor timeout, sensors
+          missing from the stats, or a final batch with no sensors.
       type: list
       elements: dict
     started_at:
       description: When the batch started (C(startTime)), ISO-8601 UTC.
       type: str
     finished_at:
-      description: When it was aborted, if it was. Cybereason does not say when a batch finished.
+      description: When it was aborted (by a person or a timeout), if it was. Cybereason does not say when a batch finished.
       type: str
     raw:
       description: Cybereason's record, untouched.

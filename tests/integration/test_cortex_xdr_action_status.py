@@ -162,8 +162,34 @@ def test_unknown_id_fails_naming_it(simulator, tmp_path):
     for name, missing in (("read", "'424242'"), ("wait", "'424243'")):
         result = run.task(name)
         assert result["failed"] is True and missing in result["msg"] and "empty data" in result["msg"]
-    assert "are numbers" in run.task("malformed")["msg"]
+    assert "are whole numbers" in run.task("malformed")["msg"]
     assert len(status_log(simulator)) >= 4
+
+
+def test_malformed_id_is_refused_before_any_request(simulator, tmp_path):
+    create(simulator, count=1)
+    run = run_playbook(tmp_path, [status_task(simulator, "bad", action_ids=["1001", "../../endpoints/isolate"])])
+    assert run.task("bad")["failed"] is True and "are whole numbers" in run.task("bad")["msg"]
+    assert status_log(simulator) == []
+
+
+@pytest.mark.parametrize("config", [{"status_case": "lower"}, {"status_case": "title", "canceled_spelling": True}])
+def test_statuses_in_any_case_and_the_canceled_spelling(simulator, tmp_path, config):
+    simulator.control("POST", "/cortex_xdr/config", config)
+    done = create(simulator, count=2)
+    cancelled = create(simulator, endpoints=["c1", "c2"], outcomes={"c1": "COMPLETED_SUCCESSFULLY", "c2": "CANCELLED"})
+    run = run_playbook(tmp_path, [
+        status_task(simulator, "done", action_ids=[done], wait=True),
+        status_task(simulator, "cancelled", action_ids=[cancelled], wait=True, allowed_failures="50%"),
+    ])
+    result = run.task("done")
+    assert not result.get("failed"), result.get("msg")
+    assert result["actions"][0]["state"] == "succeeded" and result["succeeded"] is True
+    assert set(result["actions"][0]["endpoints"].values()) != {"COMPLETED_SUCCESSFULLY"}  # spelled otherwise
+    # a cancel a person asked for never succeeds, whatever allowed_failures says
+    other = run.task("cancelled")
+    assert other["failed"] is True and other["actions"][0]["state"] == "cancelled"
+    assert other["actions"][0]["targets"] == {"total": 2, "succeeded": 1, "failed": 1, "pending": 0}
 
 
 @pytest.mark.parametrize("auth_type, hint", [("standard", "Check api_key_id, api_key and auth_type"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from tests.integration.helpers import clock_starts_on_first_poll, run_adhoc, run_playbook
@@ -315,3 +316,86 @@ def test_adhoc_wrong_password_secret_absent_from_vvvv(simulator):
                     json_results=False, extra_args=["-vvvv"])
     assert run.rc != 0 and "Check username and password" in run.output
     assert secret not in run.output
+
+
+# ---- issue 12 (sensor timeouts, empty batches, 401/403 sessions) and issue 10 (logout) ----------
+
+
+def test_one_abort_timeout_sensor_among_999_is_one_failed_target(simulator, tmp_path):
+    batch = create(simulator, count=1000, duration=0.5, outcomes={"AbortTimeout": 1})
+    simulator.control("POST", "/clock", {"advance": 1})
+    run = run_playbook(tmp_path, [
+        status_task(simulator, "allowed", action_ids=[batch], wait=True, allowed_failures=1),
+        status_task(simulator, "strict", action_ids=[batch], wait=True),
+    ])
+    allowed = run.task("allowed")
+    assert not allowed.get("failed"), allowed.get("msg")
+    only = allowed["actions"][0]
+    assert (only["state"], only["succeeded"], allowed["succeeded"]) == ("partial", True, True)
+    assert only["targets"] == {"total": 1000, "succeeded": 999, "failed": 1, "pending": 0}
+    strict = run.task("strict")
+    assert strict["failed"] is True and strict["actions"][0]["state"] == "partial"
+    assert "AbortTimeout: 1 sensor" in strict["msg"]
+
+
+def test_batch_aborted_by_sensor_timeout_is_not_a_cancel(simulator, tmp_path):
+    batch = create(simulator, count=4, duration=4, outcomes={"Succeeded": 3, "Disconnected": 1})
+    simulator.control("POST", "/clock", {"advance": 5})
+    simulator.control("POST", "/cybereason/batches/%d/abort" % batch, {"timeout": True})
+    result = run_playbook(tmp_path, [status_task(simulator, action_ids=[batch], allowed_failures=1)]).task("status")
+    assert not result.get("failed"), result.get("msg")
+    only = result["actions"][0]
+    assert (only["state"], only["succeeded"]) == ("partial", True)
+    assert only["targets"] == {"total": 4, "succeeded": 3, "failed": 1, "pending": 0}
+    assert only["raw"]["abortTimeout"] is True and only["raw"]["aborterUser"] is None
+    assert "not by a person" in only["errors"][-1]["message"]
+
+
+def test_finished_batch_with_string_flags(simulator, tmp_path):
+    simulator.control("POST", "/cybereason/config", {"flags_as_strings": True})
+    batch = create(simulator, count=2, sensor_seconds=0.2)
+    result = run_playbook(tmp_path, [status_task(simulator, action_ids=[batch], wait=True)]).task("status")
+    assert not result.get("failed"), result.get("msg")
+    assert result["actions"][0]["state"] == "succeeded" and result["actions"][0]["raw"]["finalState"] == "true"
+
+
+@pytest.mark.parametrize("code", ["401", "403"])
+def test_session_expiring_with_401_or_403_logs_in_again(simulator, tmp_path, code):
+    simulator.control("POST", "/cybereason/config", {"session_lifetime": 4.0, "unauthenticated": code})
+    batch = create(simulator, count=3, sensor_seconds=3)  # 9 s: runs past the first 4 s session
+    with clock_starts_on_first_poll(simulator, ACTIONS):
+        result = run_playbook(tmp_path, [status_task(simulator, action_ids=[batch], wait=True)]).task("status")
+    assert not result.get("failed"), result.get("msg")
+    assert result["actions"][0]["state"] == "succeeded"
+    counts = logins(simulator)
+    assert 2 <= counts["logins"] < result["polls"] + 1 and counts["refused"] >= 1
+
+
+def test_403_right_after_a_fresh_login_fails_with_the_role_hint(simulator, tmp_path):
+    batch = create(simulator, count=1, duration=0.1)
+    simulator.fault(path=ACTIONS, status=403, count=2)
+    result = run_playbook(tmp_path, [status_task(simulator, action_ids=[batch])]).task("status")
+    assert result["failed"] is True and "HTTP 403" in result["msg"] and "System Admin role" in result["msg"]
+    assert logins(simulator)["logins"] == 2 and len(simulator.requests_log(ACTIONS)) == 2
+
+
+def test_every_run_logs_out_at_the_end(simulator, tmp_path):
+    batch = create(simulator, count=2, sensor_seconds=0.2)
+    run = run_playbook(tmp_path, [
+        status_task(simulator, "read", action_ids=[batch]),
+        status_task(simulator, "wait", action_ids=[batch], wait=True),
+        status_task(simulator, "missing", action_ids=[12345]),  # a failed run logs out too
+        {"name": "lookup", "ansible.builtin.set_fact": {"found": "{{ lookup('%s', %d, url='%s', username='%s', "
+                                                                  "password='%s') }}" % (
+            MODULE, batch, simulator.http_url, USER, PASSWORD)}},
+    ])
+    assert run.task("missing")["failed"] is True and not run.task("wait").get("failed")
+    assert run.task("lookup")["ansible_facts"]["found"]["action_id"] == str(batch)
+    counts = logins(simulator)
+    assert (counts["logins"], counts["logouts"], counts["active"]) == (4, 4, 0)
+    assert len(simulator.requests_log("/logout")) == 4
+
+
+def test_wrong_password_makes_no_logout(simulator, tmp_path):
+    result = run_playbook(tmp_path, [status_task(simulator, action_ids=["1"], password="nope-nope")]).task("status")
+    assert result["failed"] is True and not simulator.requests_log("/logout")

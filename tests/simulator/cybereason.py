@@ -17,7 +17,8 @@ page), never a JSON 401. The clients show each: forensic-security/cybereason
 responses.html lists 403 "not authorized" [I: which one a given server sends is not documented].
 ``GET /logout`` ends the session and redirects to the login page (forensic-security/cybereason
 ``client.py`` ``logout``, called when the client closes); each logout is counted in
-``GET /_sim/cybereason/sessions`` (``logouts``).
+``GET /_sim/cybereason/sessions`` (``logouts``), as is each request refused for want of a
+session (``refused``).
 
 Default credentials: username ``admin@sim.local``, password ``changeme``.
 
@@ -105,7 +106,7 @@ class State:
         with self.lock:
             self.users = {DEFAULT_USER: DEFAULT_PASSWORD}
             self.sessions: dict[str, dict[str, Any]] = {}
-            self.counters = {"logins": 0, "failed_logins": 0, "logouts": 0}
+            self.counters = {"logins": 0, "failed_logins": 0, "logouts": 0, "refused": 0}
             self.sensors = _default_sensors()
             self.batches: list[dict[str, Any]] = []
             self.session_lifetime = 8 * 3600.0  # cookies are valid 8 hours (authentication.html)
@@ -307,6 +308,8 @@ def guard() -> Response | None:
     cyb = state()
     if cyb.session_user(request.cookies.get(SESSION_COOKIE)):
         return None
+    with cyb.lock:
+        cyb.counters["refused"] += 1
     if cyb.unauthenticated in ("401", "403"):
         code = int(cyb.unauthenticated)
         return html(ERROR_PAGE % (code, "Unauthorized" if code == 401 else "Forbidden"), code)
@@ -349,7 +352,9 @@ def logout() -> Response:
     """End the session (the guard already sent a request without one to the login page)."""
     cyb = state()
     with cyb.lock:
-        if cyb.sessions.pop(request.cookies.get(SESSION_COOKIE, ""), None) is not None:
+        session = cyb.sessions.get(request.cookies.get(SESSION_COOKIE, ""))
+        if session is not None:  # kept, ended, so tests can still look for its id in output
+            session.update(expires=cyb.now(), logged_out=True)
             cyb.counters["logouts"] += 1
     return _login_redirect()
 

@@ -99,7 +99,7 @@ def test_sessions_expire_by_lifetime_and_on_demand(simulator):
     assert simulator.control("POST", "/cybereason/sessions/expire")["expired"] >= 1
     assert session.get(simulator.http_url + ACTIONS, allow_redirects=False, timeout=10).status_code == 302
     assert simulator.control("GET", "/cybereason/sessions") == {"active": 0, "logins": 2, "failed_logins": 0,
-                                                                "logouts": 0}
+                                                                "logouts": 0, "refused": 2}
 
 
 def test_logout_ends_the_session_and_is_counted(simulator):

@@ -23,9 +23,7 @@ import re
 
 from urllib.parse import urlsplit
 
-from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
-    ActionGateError, ApiError, AuthError, ConfigError,
-)
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError, AuthError, ConfigError
 from ansible_collections.actiongate.agents.plugins.module_utils._status import (
     CANCELLED, FAILED, PARTIAL, PENDING, RUNNING, SUCCEEDED,
     ActionStatus, error_entry, targets_dict,
@@ -119,14 +117,15 @@ class Cybereason(Vendor):
 
     def close(self):
         """Log out (``GET /logout``, as forensic-security/cybereason's client does on close), so the
-        session this run opened does not stay valid for its 8 hours. Best effort: never retried, and
-        a failure (session already gone, server away) is ignored, since the run's answer is known."""
+        session this run opened does not stay valid for its 8 hours. Never retried. A session that
+        is already gone (a redirect to the login page, 401, 403) is fine; other trouble is raised
+        for the shell to turn into a warning, since the run's answer is already known."""
         if not self.logged_in:
             return
         self.logged_in = False
         try:
             self.client.request("GET", LOGOUT_PATH, expect_json=False, allow_redirects=False, idempotent=False)
-        except (ActionGateError, ValueError):
+        except AuthError:
             return
         self.logged_out = True
 
