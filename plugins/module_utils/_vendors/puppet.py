@@ -74,6 +74,7 @@ QUERY_KEYS = (("subject_id", "subject_type"), ("object_type", "object_id"), ("ip
 MAX_PAGES = 10000
 # /jobs/{id}/nodes page size (limit and offset are documented; no maximum is).
 NODES_PAGE = 1000
+MAX_NODE_PAGES = 100  # when the job record gives no node_count
 
 CREDENTIALS = {
     "token": {"type": "str", "no_log": True, "env": ["PUPPET_TOKEN"]},
@@ -561,24 +562,26 @@ class PuppetJobStatus(PuppetVendor):
         name = str(job["name"])
         counts, nodes = job["node_states"], None
         if counts is None:
-            nodes = self.nodes(name)
+            nodes = self.nodes(name, job["node_count"])
             counts = _counts([str(n["state"]) for n in nodes])
         errors = []
         if any(counts.get(s) for s in NODE_FAILED):
             key = (name, tuple(sorted(counts.items())))
             if key not in self._errors:
-                listed = nodes if nodes is not None else self.nodes(name)
+                listed = nodes if nodes is not None else self.nodes(name, job["node_count"])
                 self._errors = dict((k, v) for k, v in self._errors.items() if k[0] != name)
                 self._errors[key] = [node_error(n) for n in listed if n["state"] in NODE_FAILED]
             errors = self._errors[key]
         return job_status(body, job, counts, errors)
 
-    def nodes(self, name):
+    def nodes(self, name, node_count=None):
         """Every node of a job, page by page (``limit``/``offset``, ordered by name). Stops at a short
-        page, or at a page that brings no new node (a server that ignores paging)."""
+        page, or at a page that brings no new node (a server that ignores paging); a server that keeps
+        sending new full pages past the job's ``node_count`` (or 100 pages) is an error."""
         path = "%s/%s/nodes" % (JOBS_PATH, segment(name))
         found, offset = {}, 0
-        while True:
+        cap = (node_count // NODES_PAGE + 2) if node_count is not None else MAX_NODE_PAGES
+        for _page in range(cap):
             params = {"limit": NODES_PAGE, "offset": offset, "order_by": "name", "order": "asc"}
             items = parse_nodes(self.get(path, params=params), "%s GET %s" % (self.LABEL, path))
             fresh = [i for i in items if i["name"] not in found]
@@ -587,6 +590,9 @@ class PuppetJobStatus(PuppetVendor):
             if len(items) < NODES_PAGE or not fresh:
                 return list(found.values())
             offset += len(items)
+        raise ApiError(self.client.message("%s GET %s kept answering full pages of new nodes past %d nodes (the job "
+                                           "has %s): stopped reading. Check the orchestrator's paging." % (
+                                               self.LABEL, path, len(found), node_count)), 200, None)
 
 
 def job_items(body, where="Puppet Enterprise orchestrator GET %s" % JOBS_PATH):
