@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import certifi
 import pytest
 import yaml
 
@@ -126,11 +127,12 @@ def test_vendor_ca_path_from_the_task_environment_is_the_ca_path_fallback(simula
     action = create(simulator)
     run = run_playbook(tmp_path, [status_task(simulator.https_url, action, {"FLEET_CA_PATH": simulator.ca_path})])
     assert run.task("status")["actions"][0]["state"] == "succeeded"
-    # an explicit ca_path still wins over the variable
+    # an explicit ca_path still wins over the variable (certifi's bundle does not hold the simulator's CA)
     wrong = run_playbook(tmp_path, [dict(status_task(
-        simulator.https_url, action, {"FLEET_CA_PATH": simulator.ca_path}, ca_path="/etc/ssl/certs/ca-certificates.crt"),
+        simulator.https_url, action, {"FLEET_CA_PATH": simulator.ca_path}, ca_path=certifi.where()),
         ignore_errors=True)])
     assert wrong.task("status")["failed"] is True
+    assert "TLS" in wrong.task("status")["msg"]
 
 
 # --- where the task runs -------------------------------------------------------------------------
