@@ -213,12 +213,13 @@ def catalog_endpoints(body):
 def parse_access(body, region):
     """``(token, tenant, endpoint_url)`` from an identity v2.0 answer; the endpoint is the
     ``rax:backup`` one in ``region`` (else the user's default region, else the only one)."""
+    # Identity's answer is never quoted in a message: it may hold a token not yet registered as a secret.
     if not isinstance(body, dict) or not isinstance(body.get("access"), dict):
-        raise unexpected("Identity POST /tokens", "without access", body)
+        raise unexpected("Identity POST /tokens", "without access (a %s)" % type(body).__name__)
     access, endpoints = catalog_endpoints(body)
     token = _member(access, "token", "Identity POST /tokens access")
     if not isinstance(token.get("id"), str) or not token["id"]:
-        raise ApiError("Rackspace Identity answered without access.token.id: %.200s" % (body,), 200, body)
+        raise unexpected("Identity POST /tokens", "without access.token.id")
     user = access.get("user") if isinstance(access.get("user"), dict) else {}
     wanted = region or (user.get("RAX-AUTH:defaultRegion") if isinstance(user.get("RAX-AUTH:defaultRegion"), str) else None)
     regional = [e for e in endpoints if e.get("region")]

@@ -316,3 +316,16 @@ def test_identity_parser_holds(body, region):
     if access is not None:
         token, tenant, endpoint = access
         assert isinstance(token, str) and token and isinstance(endpoint, str)
+
+
+@pytest.mark.parametrize("body", [
+    {"token": {"id": "tok-0123456789abcdef"}},
+    {"access": {"token": {"id": "tok-0123456789abcdef"}, "serviceCatalog": "not a list"}},
+    {"access": {"token": {"id": "tok-0123456789abcdef"}, "serviceCatalog": [7]}},
+    {"access": {"token": "tok-0123456789abcdef"}},
+])
+def test_identity_errors_never_quote_the_answer(body):
+    """The token in Identity's answer is not yet a registered secret: no message may quote it."""
+    with pytest.raises(ApiError, match="Rackspace Identity answered POST /tokens") as caught:
+        parse_access(body, None)
+    assert "tok-0123456789abcdef" not in caught.value.message
