@@ -195,8 +195,13 @@ class Cybereason(Vendor):
         return found
 
     def list_actions(self):
-        types = set(str(t).lower() for t in self.options.get("action_types") or [])
-        body = self.all_actions()
+        return self.parse_listing(self.all_actions(), self.options.get("action_types"))
+
+    def parse_listing(self, body, action_types=None):
+        """Every batch of an allActions answer (only ``action_types``, without regard to case, if given)."""
+        if not isinstance(body, list):
+            raise self.shape_error("the answer is %s, not a list of batches" % describe(body), body)
+        types = set(str(t).lower() for t in action_types or [])
         statuses = []
         for index, item in enumerate(body):
             if not isinstance(item, dict):

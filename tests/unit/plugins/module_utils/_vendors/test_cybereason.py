@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.actiongate.agents.plugins.module_utils._errors import ConfigError
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError, AuthError, ConfigError
 from ansible_collections.actiongate.agents.plugins.module_utils._status import FailurePolicy
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cybereason import (
     STATS_CLASS,
@@ -170,3 +170,53 @@ def test_login_problem(url, text, cookie, problem):
     (200, '{"items": [', False), (401, "<html>", False), (None, None, False)])
 def test_is_login_answer(status, body, expected):
     assert is_login_answer(status, body) is expected
+
+
+class LogoutClient:
+    """Stands in for ApiClient in close(): records each request, answers or raises as told."""
+
+    def __init__(self, outcome=None):
+        self.outcome = outcome
+        self.calls = []
+
+    def request(self, method, path, **kwargs):
+        self.calls.append((method, path, kwargs))
+        if isinstance(self.outcome, Exception):
+            raise self.outcome
+        return self.outcome
+
+
+def logged_in(client):
+    vendor = Cybereason({"url": "https://cr.example", "username": "u", "password": "pw-secret"}, client=client)
+    vendor.logged_in = True
+    return vendor
+
+
+def test_close_logs_out_once_without_retries_or_redirects():
+    client = LogoutClient()
+    vendor = logged_in(client)
+    vendor.close()
+    vendor.close()
+    assert client.calls == [("GET", "/logout", {"expect_json": False, "allow_redirects": False, "idempotent": False})]
+    assert vendor.logged_out is True and vendor.logged_in is False
+
+
+def test_close_without_a_session_sends_nothing():
+    client = LogoutClient()
+    Cybereason({"url": "https://cr.example", "username": "u", "password": "pw-secret"}, client=client).close()
+    assert client.calls == []
+
+
+def test_close_accepts_a_session_already_gone_and_raises_other_trouble():
+    gone = logged_in(LogoutClient(AuthError("HTTP 401", 401)))
+    gone.close()
+    assert gone.logged_out is False
+    with pytest.raises(ApiError, match="HTTP 500"):
+        logged_in(LogoutClient(ApiError("HTTP 500", 500))).close()
+
+
+@pytest.mark.parametrize("types, expected", [(None, [VENDOR_EXAMPLE, 101]), (["archive"], [VENDOR_EXAMPLE]),
+                                             (["UPGRADE", "x"], [101])])
+def test_listing_filters_action_types_without_regard_to_case(types, expected):
+    body = [ITEMS[VENDOR_EXAMPLE], ITEMS[101]]
+    assert [s.action_id for s in cybereason().parse_listing(body, types)] == [str(i) for i in expected]

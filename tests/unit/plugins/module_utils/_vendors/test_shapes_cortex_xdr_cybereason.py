@@ -122,13 +122,15 @@ def judge_cybereason(body):
     vendor = cybereason()
     keys = [item_key(i.get("batchId")) for i in body if isinstance(i, dict)] if isinstance(body, list) else []
     wanted = dict((k, [k]) for k in keys if k is not None)
-    try:
-        found = vendor.parse_actions(body, wanted)
-    except ApiError as error:
-        assert error.message.startswith("Cybereason answered GET /rest/sensors/allActions with an unexpected shape: ")
-        return
-    for status in found.values():
-        check_status(status)
+    for parse in (lambda: list(vendor.parse_actions(body, wanted).values()), lambda: vendor.parse_listing(body)):
+        try:
+            statuses = parse()
+        except ApiError as error:
+            assert error.message.startswith("Cybereason answered GET /rest/sensors/allActions with an unexpected "
+                                            "shape: ")
+            continue
+        for status in statuses:
+            check_status(status)
 
 
 @SETTINGS
