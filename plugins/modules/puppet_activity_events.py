@@ -36,7 +36,8 @@ requirements:
 options:
   action_ids:
     description:
-      - Orchestrator job ids (such as V(11)) whose events to return as RV(actions).
+      - Orchestrator job ids (such as V(11), or the job's C(id) URL) whose events to return as RV(actions).
+        Job ids are digits; anything else fails before any request.
       - When empty, every job named in the events read is returned.
       - A job that no event read names fails the module with a message naming it.
     type: list

@@ -245,6 +245,7 @@ class PuppetActivityEvents(PuppetVendor):
 
     def __init__(self, options, client=None):
         self.query_text = query_json(options.get("query"))  # before any request: bad input fails fast
+        self.names = dict((str(i).strip(), job_name(i)) for i in options.get("action_ids") or [] if str(i).strip())
         super(PuppetActivityEvents, self).__init__(options, client)
         self.last = {"commits": [], "pagination": {}}
 
@@ -282,7 +283,8 @@ class PuppetActivityEvents(PuppetVendor):
 
     def fetch(self, action_ids):
         jobs = self.jobs()
-        return dict((i, jobs[i]) for i in action_ids if i in jobs)
+        names = dict((i, self.names.get(i) or job_name(i)) for i in action_ids)
+        return dict((i, jobs[names[i]]) for i in action_ids if names[i] in jobs)
 
     def list_actions(self):
         return sorted(self.jobs().values(), key=lambda s: _job_number(s.action_id), reverse=True)

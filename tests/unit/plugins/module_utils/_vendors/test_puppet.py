@@ -358,3 +358,8 @@ def test_endless_node_pages_stop_past_the_node_count(endless_server):
     with pytest.raises(ApiError, match=r"kept answering full pages of new nodes past 3000 nodes \(the job has 1000\)"):
         vendor.fetch(["5"])
     assert vendor.client.requests_made == 4  # the record, then node_count // 1000 + 2 pages
+
+
+def test_activity_job_ids_are_checked_before_any_request():
+    with pytest.raises(ConfigError, match="such as 81.*'11; drop'"):
+        PuppetActivityEvents({"url": "http://127.0.0.1:9", "token": "t" * 10, "action_ids": ["11", "11; drop"]})
