@@ -204,6 +204,20 @@ def test_wrong_key_no_retry_and_no_secret_in_vvvv(simulator, tmp_path, auth_type
     assert len(status_log(simulator)) == 1
 
 
+def test_advanced_hash_and_nonce_echoed_by_an_error_page_are_masked(simulator, tmp_path):
+    simulator.control("POST", "/cortex_xdr/config", {"echo_auth_failures": True})
+    secret = "xdr-wrong-advanced-key-0123456789"
+    run = run_playbook(tmp_path, [status_task(simulator, auth_type="advanced", action_ids=["1001"], api_key=secret,
+                                              ignore_errors=False)], json_results=False, extra_args=["-vvvv"])
+    assert run.rc != 0 and "HTTP 401" in run.output
+    sent = status_log(simulator)[0]["headers"]
+    made = [sent["authorization"], sent["x-xdr-nonce"]]
+    assert len(made[0]) == 64 and len(made[1]) == 64
+    assert not [value for value in made + [secret] if value in run.output]
+    assert sent["x-xdr-timestamp"] in run.output  # the echo reached the message; only the secrets were masked
+    assert run.output.count("********") >= 2
+
+
 def test_key_type_mismatch_is_refused_by_the_simulator(simulator, tmp_path):
     run = run_playbook(tmp_path, [status_task(simulator, action_ids=["1001"], auth_type="standard",
                                               api_key_id="2", api_key=KEYS["advanced"][1])])

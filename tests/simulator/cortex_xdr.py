@@ -41,7 +41,9 @@ body that is not the expected JSON, 401 for any authentication failure, 402 when
 lacks the license (``licensed: false``), 403 when the key's ``permissions`` (API names such as
 ``get_action_status``; absent means all) lack the called API, 500 through
 ``/_sim/cortex_xdr/errors``. Why a 401 happened is kept in ``GET /_sim/cortex_xdr/auth_failures``
-(the vendor does not say).
+(the vendor does not say). With ``echo_auth_failures`` (a test aid, not vendor behaviour), a
+401's ``err_extra`` echoes the request's ``Authorization``, ``x-xdr-nonce`` and
+``x-xdr-timestamp`` headers, as a careless proxy or gateway error page might.
 
 Endpoint timeline (simulated clock): an endpoint is PENDING until it picks the action up
 (``pending_seconds`` plus ``stagger_seconds`` times its position), IN_PROGRESS for ``run_seconds``,
@@ -151,6 +153,7 @@ class State:
             self.error_reasons = True
             self.status_case = "upper"
             self.canceled_spelling = False
+            self.echo_auth_failures = False
             self.endpoints: dict[str, dict[str, Any]] = {}
             self.actions: dict[int, dict[str, Any]] = {}
             self._ids = itertools.count(1001)
@@ -369,7 +372,8 @@ def guard() -> Response | None:
         with xdr.lock:
             xdr.auth_failures.append({"path": request.path, "key_id": request.headers.get("x-xdr-auth-id"),
                                       "reason": why})
-        return envelope(401)
+        echo = {h: request.headers.get(h) for h in ("Authorization", "x-xdr-nonce", "x-xdr-timestamp")}
+        return envelope(401, echo if xdr.echo_auth_failures else None)
     denied = xdr.authorize(request.headers["x-xdr-auth-id"], _api_name())
     return envelope(denied, {"api": _api_name()}) if denied else None
 
@@ -558,7 +562,8 @@ def control_add_endpoints() -> Response:
 @control.post("/config")
 def control_config() -> Response:
     """Pace fields, mix, error_reasons, keys {id: {key, type, permissions, expired}}, licensed,
-    timestamp_window, clock_skew_seconds, status_case (upper | lower | title), canceled_spelling."""
+    timestamp_window, clock_skew_seconds, status_case (upper | lower | title), canceled_spelling,
+    echo_auth_failures."""
     body = request.get_json(force=True)
     xdr = state()
     try:
@@ -583,7 +588,8 @@ def _apply_config(xdr: State, body: dict[str, Any]) -> None:
     if "status_case" in body and body["status_case"] not in ("upper", "lower", "title"):
         raise ValueError("status_case must be upper, lower or title")
     for name, cast in (("licensed", bool), ("error_reasons", bool), ("timestamp_window", float),
-                       ("clock_skew_seconds", float), ("status_case", str), ("canceled_spelling", bool)):
+                       ("clock_skew_seconds", float), ("status_case", str), ("canceled_spelling", bool),
+                       ("echo_auth_failures", bool)):
         if name in body:
             setattr(xdr, name, cast(body[name]))
 

@@ -93,6 +93,16 @@ def test_advanced_key_hash_is_checked(simulator):
     assert failures(simulator) == ["wrong advanced key hash"]
 
 
+def test_echo_auth_failures_puts_the_request_headers_in_err_extra(simulator):
+    wrong = advanced(key="not-the-key")
+    body = {"request_data": {"group_action_id": 1}}
+    assert assert_envelope(post(simulator, STATUS, body, wrong), 401)["err_extra"] is None
+    simulator.control("POST", "/cortex_xdr/config", {"echo_auth_failures": True})
+    wrong = advanced(key="not-the-key")
+    extra = assert_envelope(post(simulator, STATUS, body, wrong), 401)["err_extra"]
+    assert extra == {h: wrong[h] for h in ("Authorization", "x-xdr-nonce", "x-xdr-timestamp")}
+
+
 def test_advanced_nonce_is_single_use(simulator):
     headers = advanced()
     body = {"request_data": {"group_action_id": 1}}
