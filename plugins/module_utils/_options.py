@@ -103,7 +103,7 @@ def check_url(name, value):
                           "give the credentials in the module's credential options instead." % name)
     try:
         parts = urlsplit(text)
-        parts.port  # pylint: disable=pointless-statement  # raises ValueError on a bad port
+        parts.port  # raises ValueError on a bad port
     except ValueError:
         raise ConfigError("%s is not a valid URL (check the host and port)." % name)
     if parts.scheme.lower() not in ("http", "https"):

@@ -145,7 +145,7 @@ class ActionQuery:
             vendor.close()
         except ActionGateError as error:
             self.warnings.append("Could not end the %s session: %s" % (vendor.LABEL, error))
-        except Exception as error:  # pylint: disable=broad-except  # never let logout turn a result into a crash
+        except Exception as error:  # never let logout turn a result into a crash
             self.warnings.append("Could not end the %s session (unexpected %s: %s); please report this." % (
                 vendor.LABEL, type(error).__name__, error))
 

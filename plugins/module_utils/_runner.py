@@ -96,7 +96,7 @@ def run_query(vendor_cls, options, secrets, plugin, work=None, **query_kwargs):
         result = work(query) if work is not None else query.run()
     except ActionGateError as error:
         result = dict(failure(error, secrets), failed=True)
-    except Exception as error:  # pylint: disable=broad-except  # the last-resort catch: no traceback
+    except Exception as error:  # the last-resort catch: no traceback
         result = {"failed": True, "msg": unexpected(plugin, error, secrets)}
     finally:
         if query is not None:

@@ -19,11 +19,7 @@ __metaclass__ = type
 import random
 import time
 
-from ansible_collections.actiongate.agents.plugins.module_utils import _errors
-from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionNotFound
-
-# _errors.DeadlineExceeded (a TransportError): the client's one deadline ran out inside a call.
-DEADLINE_ERRORS = tuple(c for c in (getattr(_errors, "DeadlineExceeded", None),) if c is not None)
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionNotFound, DeadlineExceeded
 
 
 class WaitOutcome:
@@ -56,7 +52,7 @@ def wait(fetch, timeout, interval, max_interval, stop_early=None, not_found_grac
             if clock() - start >= not_found_grace or clock() >= deadline:
                 raise
             missing = error
-        except DEADLINE_ERRORS as error:
+        except DeadlineExceeded as error:
             return WaitOutcome(statuses or [], polls, clock() - start, history, "timeout", interrupted=str(error))
         else:
             _record(history, last_states, statuses, clock() - start)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionNotFound
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionNotFound, DeadlineExceeded
 from ansible_collections.actiongate.agents.plugins.module_utils._status import (
     FAILED, RUNNING, SUCCEEDED, ActionStatus, FailurePolicy,
 )
@@ -116,3 +116,33 @@ def test_on_poll_sees_every_poll():
     fetch, calls = scripted([status(RUNNING)], [status(SUCCEEDED)])
     run(fetch, fake, on_poll=lambda statuses, polls, elapsed: seen.append((polls, statuses[0].state)))
     assert seen == [(1, RUNNING), (2, SUCCEEDED)]
+
+
+def test_a_deadline_cut_inside_a_poll_ends_as_a_timeout_with_the_last_statuses():
+    fake = FakeClock()
+    answers = [[status(RUNNING)], DeadlineExceeded("GET /status: the answer was still arriving at the deadline")]
+
+    def fetch():
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            fake.now += 3
+            raise answer
+        return answer
+
+    outcome = wait(fetch, timeout=60, interval=5, max_interval=5, clock=fake.clock, sleep=fake.sleep)
+    assert outcome.reason == "timeout" and outcome.polls == 2
+    assert [s.state for s in outcome.statuses] == [RUNNING]
+    assert outcome.interrupted == "GET /status: the answer was still arriving at the deadline"
+
+
+def test_only_not_found_until_the_deadline_raises_not_found_without_another_request():
+    fake = FakeClock()
+    calls = []
+
+    def fetch():
+        calls.append(fake.now)
+        raise ActionNotFound("no a1", ["a1"])
+
+    with pytest.raises(ActionNotFound):
+        wait(fetch, timeout=10, interval=5, max_interval=5, not_found_grace=60, clock=fake.clock, sleep=fake.sleep)
+    assert calls[-1] <= 1000.0 + 10
