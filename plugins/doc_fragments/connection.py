@@ -37,8 +37,8 @@ options:
     description:
       - Seconds to wait for one HTTP answer (connect and read). Must be more than V(0) and at
         most V(3600).
-      - Without waiting, it is also the budget of a whole read, retries included. While
-        waiting, no request runs past the C(wait_timeout) deadline.
+      - Without waiting, it is also the budget of each call with its retries. While waiting, no
+        request, page or retry runs past the C(wait_timeout) deadline.
       - Reads (the status calls) are retried on connection errors, timeouts and HTTP 429, 502,
         503 and 504, with jittered backoff, honouring C(Retry-After); 401 and 403 never are. A
         call that starts or changes something (such as the bulk calls of

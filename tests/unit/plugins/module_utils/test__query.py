@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import json
+import sys
 from urllib.parse import quote
 
 import pytest
@@ -16,7 +17,7 @@ from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
     DeadlineExceeded,
 )
 from ansible_collections.actiongate.agents.plugins.module_utils._query import ActionQuery, collector_paused
-from ansible_collections.actiongate.agents.plugins.module_utils._runner import failure, run_query
+from ansible_collections.actiongate.agents.plugins.module_utils._runner import failure, plugin_name, requests_missing, run_query
 from ansible_collections.actiongate.agents.plugins.module_utils._secrets import encodings
 from ansible_collections.actiongate.agents.plugins.module_utils._status import RUNNING, SUCCEEDED, ActionStatus
 from ansible_collections.actiongate.agents.plugins.module_utils._vendor import Vendor
@@ -53,7 +54,7 @@ class Client:
         self.secrets = secrets
 
     def set_deadline(self, seconds):  # ApiClient.set_deadline: the client's own clock
-        self.deadline = time.monotonic() + seconds
+        self.deadline = seconds
 
 
 class RecordingVendor(Vendor):
@@ -247,3 +248,15 @@ def test_a_close_that_fails_becomes_a_scrubbed_warning(scripted, monkeypatch):
 def test_failure_caps_long_messages():
     outcome = failure(ApiError("x" * 10000), [])
     assert len(outcome["msg"]) < 4100 and outcome["msg"].endswith("(6000 more characters)")
+
+
+def test_missing_requests_names_the_controllers_python():
+    message = requests_missing()
+    assert sys.executable in message and "on the controller" in message
+    assert "%s -m pip install requests" % sys.executable in message
+    assert "ansible_python_interpreter" not in message
+
+
+def test_plugin_names_are_fully_qualified_once():
+    assert plugin_name("fleet_action_status") == "actiongate.agents.fleet_action_status"
+    assert plugin_name("actiongate.agents.fleet_action_status") == "actiongate.agents.fleet_action_status"
