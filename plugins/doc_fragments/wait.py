@@ -76,8 +76,8 @@ options:
   include_raw:
     description:
       - Whether each action carries C(raw), the vendor's record untouched.
-      - C(raw) is often half of a result or more; V(false) keeps task results (and AWX job
-        events) small. Nothing else in the result changes.
+      - C(raw) repeats the vendor's whole record for every action; V(false) keeps task results
+        (and AWX job events) smaller. Nothing else in the result changes.
     type: bool
     default: true
 """
