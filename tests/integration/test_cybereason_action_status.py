@@ -141,6 +141,9 @@ def test_wrong_password_is_clear_and_secret_free(simulator, tmp_path):
     assert "Cybereason login as 'admin@sim.local'" in run.output and "Check username and password" in run.output
     assert secret not in run.output
     assert not simulator.requests_log(ACTIONS)
+    # the refused login still handed out a (useless) session cookie: masked all the same
+    refused = session_ids(simulator)
+    assert refused and not any(cookie in run.output for cookie in refused)
 
 
 def test_session_and_password_absent_from_vvvv(simulator, tmp_path):
