@@ -402,3 +402,12 @@ def test_every_run_logs_out_at_the_end(simulator, tmp_path):
 def test_wrong_password_makes_no_logout(simulator, tmp_path):
     result = run_playbook(tmp_path, [status_task(simulator, action_ids=["1"], password="nope-nope")]).task("status")
     assert result["failed"] is True and not simulator.requests_log("/logout")
+
+
+def test_final_batch_with_no_sensors_is_not_a_success(simulator, tmp_path):
+    batch = create(simulator, count=0)
+    result = run_playbook(tmp_path, [status_task(simulator, action_ids=[batch], allowed_failures="100%")]).task("status")
+    only = result["actions"][0]
+    assert only["raw"]["finalState"] is True and only["raw"]["totalNumberOfProbes"] == 0
+    assert (only["state"], only["terminal"], only["succeeded"], result["succeeded"]) == ("failed", True, False, False)
+    assert "no sensors and no stats" in only["errors"][-1]["message"]
