@@ -131,6 +131,8 @@ def test_timeout_names_last_state_and_counts(simulator, tmp_path):
     assert result["failed"] is True and "Timed out" in result["msg"]
     assert "%s: running (in progress: Disconnected=1, Succeeded=2), 2/3 succeeded, 0 failed, 1 pending" % batch \
         in result["msg"]
+    assert logins(simulator)["logouts"] == 1  # the logout has its own budget after the deadline passed
+    assert not [w for w in result.get("warnings", []) if "session" in w]
 
 
 def test_wrong_password_is_clear_and_secret_free(simulator, tmp_path):

@@ -23,7 +23,9 @@ import re
 
 from urllib.parse import urlsplit
 
-from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError, AuthError, ConfigError
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
+    ActionGateError, ApiError, AuthError, ConfigError, TransportError,
+)
 from ansible_collections.actiongate.agents.plugins.module_utils._status import (
     CANCELLED, FAILED, PARTIAL, PENDING, RUNNING, SUCCEEDED,
     ActionStatus, error_entry, targets_dict,
@@ -32,6 +34,8 @@ from ansible_collections.actiongate.agents.plugins.module_utils._vendor import V
 
 LOGIN_PATH = "/login.html"
 LOGOUT_PATH = "/logout"
+# The logout's own time budget (seconds): a run never waits longer than this to end its session.
+LOGOUT_SECONDS = 2.0
 ACTIONS_PATH = "/rest/sensors/allActions"
 SESSION_COOKIE = "JSESSIONID"
 # REST calls must carry this header (api-doc retrieveActions); the login form must not.
@@ -117,16 +121,25 @@ class Cybereason(Vendor):
 
     def close(self):
         """Log out (``GET /logout``, as forensic-security/cybereason's client does on close), so the
-        session this run opened does not stay valid for its 8 hours. Never retried. A session that
-        is already gone (a redirect to the login page, 401, 403) is fine; other trouble is raised
-        for the shell to turn into a warning, since the run's answer is already known."""
+        session this run opened does not stay valid for its 8 hours. One attempt with its own
+        ``LOGOUT_SECONDS`` budget, also after a wait that used up ``wait_timeout`` (the run ends at
+        most that much later). A session that is already gone (a redirect to the login page, 401,
+        403) is fine; other trouble is raised for the shell to turn into a warning."""
         if not self.logged_in:
             return
         self.logged_in = False
+        client = self.client
+        saved = client.deadline, client.timeout
+        client.deadline, client.timeout = None, min(client.timeout, LOGOUT_SECONDS)
         try:
-            self.client.request("GET", LOGOUT_PATH, expect_json=False, allow_redirects=False, idempotent=False)
+            client.request("GET", LOGOUT_PATH, expect_json=False, allow_redirects=False, idempotent=False)
         except AuthError:
             return
+        except ActionGateError as error:
+            raise TransportError(client.message("Cybereason logout (GET %s) failed: %s The session ends by itself "
+                                                "when it expires." % (LOGOUT_PATH, error)))
+        finally:
+            client.deadline, client.timeout = saved
         self.logged_out = True
 
     def session_id(self):

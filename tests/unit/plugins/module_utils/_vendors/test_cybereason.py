@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError, AuthError, ConfigError
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
+    ApiError, AuthError, ConfigError, TransportError,
+)
 from ansible_collections.actiongate.agents.plugins.module_utils._status import FailurePolicy
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cybereason import (
     STATS_CLASS,
@@ -173,17 +175,23 @@ def test_is_login_answer(status, body, expected):
 
 
 class LogoutClient:
-    """Stands in for ApiClient in close(): records each request, answers or raises as told."""
+    """Stands in for ApiClient in close(): records each request (with the deadline and timeout it
+    ran under), answers or raises as told."""
 
     def __init__(self, outcome=None):
         self.outcome = outcome
         self.calls = []
+        self.deadline, self.timeout = 1234.5, 30.0
 
     def request(self, method, path, **kwargs):
-        self.calls.append((method, path, kwargs))
+        self.calls.append((method, path, kwargs, self.deadline, self.timeout))
         if isinstance(self.outcome, Exception):
             raise self.outcome
         return self.outcome
+
+    @staticmethod
+    def message(text):
+        return text
 
 
 def logged_in(client):
@@ -197,7 +205,10 @@ def test_close_logs_out_once_without_retries_or_redirects():
     vendor = logged_in(client)
     vendor.close()
     vendor.close()
-    assert client.calls == [("GET", "/logout", {"expect_json": False, "allow_redirects": False, "idempotent": False})]
+    # its own 2 s budget, even after a wait whose deadline has passed; the run's settings come back
+    assert client.calls == [("GET", "/logout", {"expect_json": False, "allow_redirects": False, "idempotent": False},
+                             None, 2.0)]
+    assert (client.deadline, client.timeout) == (1234.5, 30.0)
     assert vendor.logged_out is True and vendor.logged_in is False
 
 
@@ -211,8 +222,11 @@ def test_close_accepts_a_session_already_gone_and_raises_other_trouble():
     gone = logged_in(LogoutClient(AuthError("HTTP 401", 401)))
     gone.close()
     assert gone.logged_out is False
-    with pytest.raises(ApiError, match="HTTP 500"):
-        logged_in(LogoutClient(ApiError("HTTP 500", 500))).close()
+    for trouble in (ApiError("HTTP 500", 500), TransportError("connection refused")):
+        client = LogoutClient(trouble)
+        with pytest.raises(TransportError, match=r"Cybereason logout \(GET /logout\) failed: (HTTP 500|connection)"):
+            logged_in(client).close()
+        assert (client.deadline, client.timeout) == (1234.5, 30.0)
 
 
 @pytest.mark.parametrize("types, expected", [(None, [VENDOR_EXAMPLE, 101]), (["archive"], [VENDOR_EXAMPLE]),
