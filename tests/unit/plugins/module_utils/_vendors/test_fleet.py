@@ -291,3 +291,13 @@ def test_recorded_items_with_a_field_removed_retyped_or_nulled(index, key, chang
     statuses = parse_all({"items": [item]}, rollout_passed=rollout)
     if statuses and statuses[0].succeeded:
         assert item.get("status") == "COMPLETE" and not item.get("nbAgentsFailed")
+
+
+@pytest.mark.parametrize("option, value, accepted", [
+    ("per_page", 0, "between 1 and 10000"), ("per_page", 10001, "between 1 and 10000"),
+    ("error_size", 11, "between 0 and 10"), ("error_size", -1, "between 0 and 10")])
+def test_ranges_are_refused_before_any_request(option, value, accepted):
+    with pytest.raises(ConfigError) as caught:
+        fleet(**{option: value})
+    assert option in str(caught.value) and accepted in str(caught.value)
+    assert fleet(**{option: 10 if option == "error_size" else 10000}).options[option]
