@@ -41,8 +41,9 @@ description:
   - Sessions. One form login serves the whole run. When the session expires, Cybereason answers a
     redirect to the login page, the page itself, or HTTP 401 or 403; each gets one fresh login and a
     second read. A 401 or 403 right after a fresh login fails with a hint about the user's roles.
-    At the end of every run, success or failure, the module logs out (C(GET /logout)) so the session
-    does not stay valid for its 8 hours; a failed logout is a warning, never a failure. The session
+    At the end of every run, success, failure or timeout, the module logs out (C(GET /logout), one
+    attempt of at most 2 seconds) so the session does not stay valid for its 8 hours; a failed logout
+    is a warning, never a failure. The session
     cookie is masked in every message and result.
   - C(allActions) lists current and queued batches only; finished batches drop off the list after
     a while. A batch id that is not listed fails the module, after O(wait_not_found_timeout) when
