@@ -117,9 +117,10 @@ attributes:
       - Sends nothing and reports C(changed=true) without an action id.
 notes:
   - The user or API key needs the C(fleet-agents-all) privilege.
-  - Like any module, it runs on the target host (unlike the status modules, whose action plugins run
-    on the controller). That host's Python needs the C(requests) library; or run the task with
-    C(delegate_to) set to C(localhost).
+  - When the task runs on the controller (connection C(local), or C(delegate_to) set to C(localhost)) with
+    the controller's Python, its action plugin sends the request from the task's worker process (no module
+    process). On another host, or with C(ansible_python_interpreter) set to another Python, it runs as a
+    module there, and that Python needs the C(requests) library.
   - A cancelled action reports C(CANCELLED) in M(actiongate.agents.fleet_action_status); agents that
     already acted are not rolled back.
 seealso:
@@ -196,7 +197,7 @@ refused:
     - Read once right after the start, so at most 10 (Kibana lists that many errors per action) and
       only those Kibana has written by then; for a large action written in batches, read C(refused)
       in M(actiongate.agents.fleet_action_status) later.
-    - V(null) when that read failed (the action started anyway; a warning says why).
+    - V(null) when that read failed or Kibana does not list the action yet (the action started anyway; a warning says why).
   returned: when O(action) is V(upgrade) or V(unenroll) and not in check mode
   type: list
   elements: dict

@@ -199,3 +199,13 @@ def test_adhoc_with_env_credentials_and_wrong_key_secret_free(simulator):
                     json_results=False, extra_args=["-vvvv"])
     assert bad.rc != 0 and "HTTP 401" in bad.output and "Check api_key" in bad.output
     assert secret not in bad.output
+
+
+def test_a_failed_refusal_read_warns_but_the_started_action_is_reported(simulator, tmp_path):
+    simulator.fault(path="/api/fleet/agents/action_status", status=500, count=1)
+    result = run_playbook(tmp_path, [action_task(simulator, action="upgrade", agents=["agent-12"],
+                                                 version="8.15.0")]).task("start")
+    assert not result.get("failed") and result["action_id"] and result["changed"] is True
+    assert result["refused"] is None
+    assert any("reading which agents Kibana refused failed" in w and "HTTP 500" in w for w in result["warnings"])
+    assert len(posts(simulator, "/api/fleet/agents/bulk_upgrade")) == 1

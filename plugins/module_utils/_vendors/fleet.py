@@ -360,6 +360,7 @@ def _rejects_error_size(error):
 # to wait on (research §1d), so even one agent goes through bulk.
 BULK_PATHS = {"upgrade": "agents/bulk_upgrade", "unenroll": "agents/bulk_unenroll"}
 CONNECTION_OPTIONS = ("url", "space_id", "api_key", "username", "password")
+REFUSED_PAGE = 20  # the newest actions read once after a start, to find the new one's refusals
 # What each flag does, from Kibana's own code (upgrade_action_runner.ts upgradeBatch,
 # unenroll_action_runner.ts unenrollBatch): the warning a result carries when one is set.
 DESTRUCTIVE = {
@@ -466,17 +467,19 @@ class FleetActions(Fleet):
 
     def refused(self, action_id, warnings):
         """Agents Kibana refused when it wrote the action (cool-down, version, hosted policy, already
-        unenrolled), read once from action_status: at most 10 (Kibana's latestErrors limit), and
-        only those written by now (Kibana writes large actions in batches, later). None when the
-        read failed: the action started anyway, so that is a warning, not a failure."""
+        unenrolled), from one read of the newest actions: at most 10 (Kibana's latestErrors limit),
+        and only those written by now. None, with a warning, when the read failed or the action is
+        not listed yet (Kibana writes a large action later, in batches): it started anyway."""
         try:
-            for index, item in self._items(per_page=20):
+            for index, item in enumerate(self.page(0, REFUSED_PAGE)):
                 if _action_id(item, index) == action_id:
                     return self.parse_item(item, index).extra.get("refused", [])
         except ActionGateError as error:
             warnings.append("The action started, but reading which agents Kibana refused failed: %s" % error)
             return None
-        return []
+        warnings.append("The action started but is not among the %d newest actions yet (Kibana writes a large "
+                        "action in batches): read refused from fleet_action_status later." % REFUSED_PAGE)
+        return None
 
     def page(self, page, per_page=None, error_size=None):
         return super(FleetActions, self).page(page, per_page, 10 if error_size is None else error_size)
