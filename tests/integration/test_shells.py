@@ -4,9 +4,12 @@ refused before any request, wait without ids, lookups in check mode, include_raw
 from __future__ import annotations
 
 import json
+import re
+import time
 
 import pytest
 
+from tests.adversarial.fixtures import adversary, adversary_session  # noqa: F401  (fixtures)
 from tests.integration.helpers import clock_starts_on_first_poll, run_adhoc, run_playbook
 
 API_KEY = "c2ltLWtleTpzZWNyZXQ="
@@ -116,3 +119,26 @@ def test_include_raw_false_drops_raw_everywhere_and_measures_the_gain(simulator,
         print("\n40-agent Fleet wait result: %d bytes with raw, %d bytes with include_raw=false (%.0f%% smaller)" % (
             sizes[True], sizes[False], 100.0 * (sizes[True] - sizes[False]) / sizes[True]))
     assert sizes[False] < sizes[True]
+
+
+def test_a_trickling_answer_ends_the_wait_at_the_deadline_with_the_last_state(adversary, tmp_path):  # noqa: F811
+    running = {"items": [{"actionId": "slow-1", "type": "UPGRADE", "status": "IN_PROGRESS", "nbAgentsActioned": 4,
+                          "nbAgentsAck": 1, "nbAgentsFailed": 0}]}
+    adversary.route("a", STATUS_PATH, json_body=running, count=1)
+    adversary.route("a", STATUS_PATH, text=json.dumps(running), content_type="application/json", trickle=1)
+    started = time.monotonic()
+    run = run_playbook(tmp_path, [{"name": "status", MODULE: {
+        "url": adversary.url("a"), "ca_path": adversary.ca_path, "api_key": API_KEY, "action_ids": ["slow-1"],
+        "wait": True, "wait_timeout": 4, "wait_interval": 0.5, "wait_max_interval": 0.5, "request_timeout": 30},
+        "ignore_errors": True}])
+    took = time.monotonic() - started
+    result = run.task("status")
+    assert result["failed"] is True
+    assert re.match(r"Timed out after [45]s waiting for Elastic Fleet action slow-1 \(wait_timeout=4.0\)", result["msg"])
+    assert "Last state: slow-1: running (IN_PROGRESS), 1/4 succeeded" in result["msg"]
+    # ... and says what the cut call was doing (the client's DeadlineExceeded message)
+    doing = result["msg"].split("The deadline passed during this call: ", 1)
+    assert len(doing) == 2 and STATUS_PATH in doing[1] and "wait_timeout" in doing[1], result["msg"]
+    assert result["actions"][0]["state"] == "running" and result["polls"] >= 2
+    assert result["elapsed"] <= 4 + 2, result["elapsed"]
+    assert took < 4 + 15  # ansible's own start-up included
