@@ -105,6 +105,25 @@ def run_query(vendor_cls, options, secrets, plugin, work=None, **query_kwargs):
     return secrets.scrub_data(result), warnings
 
 
+def run_vendor_module(module, vendor_cls, work):
+    """The ``main()`` body of a module that is not a status module (fleet_agent_action, ...):
+    ``work(vendor)`` returns the result. One secret registry shared with the client, the result
+    scrubbed, the URL's user info masked in ``invocation``, and the last-resort catch."""
+    secrets = vendor_cls.secret_registry(module.params)
+    module.no_log_values.update(secrets.values)
+    module.no_log_values.update(url_passwords(module.params, list(module.params)))
+    try:
+        result = work(vendor_cls(module.params, client=vendor_cls.make_client(module.params, secrets=secrets)))
+    except ActionGateError as error:
+        result = dict(failure(error, secrets), failed=True)
+    except Exception as error:  # the last-resort catch: no traceback
+        result = {"failed": True, "msg": unexpected(plugin_name(module._name), error, secrets)}
+    result = secrets.scrub_data(result)
+    if result.pop("failed", False):
+        module.fail_json(**result)
+    module.exit_json(**result)
+
+
 def plugin_name(name):
     """The plugin's fully qualified name, for messages."""
     name = str(name or "module")

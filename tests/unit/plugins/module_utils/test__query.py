@@ -17,7 +17,13 @@ from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
     DeadlineExceeded,
 )
 from ansible_collections.actiongate.agents.plugins.module_utils._query import ActionQuery, collector_paused
-from ansible_collections.actiongate.agents.plugins.module_utils._runner import failure, plugin_name, requests_missing, run_query
+from ansible_collections.actiongate.agents.plugins.module_utils._runner import (
+    failure,
+    plugin_name,
+    requests_missing,
+    run_query,
+    run_vendor_module,
+)
 from ansible_collections.actiongate.agents.plugins.module_utils._secrets import encodings
 from ansible_collections.actiongate.agents.plugins.module_utils._status import RUNNING, SUCCEEDED, ActionStatus
 from ansible_collections.actiongate.agents.plugins.module_utils._vendor import Vendor
@@ -263,3 +269,35 @@ def test_missing_requests_names_the_controllers_python():
 def test_plugin_names_are_fully_qualified_once():
     assert plugin_name("fleet_action_status") == "actiongate.agents.fleet_action_status"
     assert plugin_name("actiongate.agents.fleet_action_status") == "actiongate.agents.fleet_action_status"
+
+
+class FakeModule:
+    """What run_vendor_module uses of AnsibleModule; fail_json and exit_json end the run."""
+
+    _name = "test_action"
+
+    def __init__(self, params):
+        self.params, self.no_log_values = params, set()
+
+    def fail_json(self, **result):
+        raise SystemExit(dict(result, failed=True))
+
+    def exit_json(self, **result):
+        raise SystemExit(result)
+
+
+@pytest.mark.parametrize("work, expected", [
+    (lambda vendor: {"changed": True, "echo": KEY}, {"changed": True, "echo": "********"}),
+    (lambda vendor: 1 / 0, None),
+])
+def test_run_vendor_module_scrubs_and_catches(scripted, work, expected):
+    module = FakeModule(dict(OPTIONS, url="https://u:%s@h" % "pw-in-url"))
+    with pytest.raises(SystemExit) as info:
+        run_vendor_module(module, Scripted, work)
+    result = info.value.args[0]
+    assert KEY in module.no_log_values and "pw-in-url" in module.no_log_values
+    if expected is not None:
+        assert result == expected
+    else:
+        assert result["failed"] is True and result["msg"].startswith(
+            "actiongate.agents.test_action failed unexpectedly (ZeroDivisionError: division by zero)")
