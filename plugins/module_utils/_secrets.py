@@ -73,8 +73,7 @@ class SecretRegistry:
             return value
         self.values.add(text)
         self._forms |= encodings(text)
-        # Longest first, so a secret that contains another is masked whole.
-        self._ordered = tuple(sorted(self._forms, key=len, reverse=True))
+        self._ordered = None  # sorted again on the next scrub, not on every add (a nonce per request)
         return value
 
     def add_basic(self, user, password):
@@ -85,19 +84,25 @@ class SecretRegistry:
 
     def _add_form(self, form):
         self._forms.add(form)
-        self._ordered = tuple(sorted(self._forms, key=len, reverse=True))
+        self._ordered = None
+
+    def _forms_longest_first(self):
+        # Longest first, so a secret that contains another is masked whole.
+        if self._ordered is None:
+            self._ordered = tuple(sorted(self._forms, key=len, reverse=True))
+        return self._ordered
 
     def scrub(self, text):
         """``text`` with every registered secret form replaced by the mask."""
         text = "" if text is None else str(text)
-        for form in self._ordered:
+        for form in self._forms_longest_first():
             if form in text:
                 text = text.replace(form, MASK)
         return text
 
     def scrub_data(self, data):
         """A copy of nested dicts, lists and strings with every secret form masked (keys too)."""
-        if not self._ordered:
+        if not self._forms:
             return data
         if isinstance(data, str):
             return self.scrub(data)
