@@ -53,9 +53,11 @@ def test_options_are_refused_before_any_request(simulator, tmp_path, args, words
 def test_url_user_info_is_refused_and_never_shown(simulator, tmp_path):
     url = simulator.http_url.replace("://", "://admin:%s@" % URL_PASSWORD)
     tasks = [task(simulator, "module", url=url),
-             lookup_task("lookup", "lookup('%s', 'a1', url='%s', api_key='%s')" % (MODULE, url, API_KEY))]
+             lookup_task("lookup", "lookup('%s', 'a1', url='%s', api_key='%s')" % (MODULE, url, API_KEY)),
+             {"name": "start", "actiongate.agents.fleet_agent_action": {
+                 "url": url, "api_key": API_KEY, "action": "cancel", "action_id": "a1"}, "ignore_errors": True}]
     run = run_playbook(tmp_path, tasks, extra_args=["-vvvv"])
-    for name in ("module", "lookup"):
+    for name in ("module", "lookup", "start"):
         result = run.task(name)
         assert result["failed"] is True and "url must not hold a user name or password" in result["msg"]
     adhoc = run_adhoc(MODULE, "url=%s api_key=%s" % (url, API_KEY), extra_args=["-vvvv"])
