@@ -191,9 +191,25 @@ class Fleet(Vendor):
             actioned, acked, failed = get("nbAgentsActioned"), get("nbAgentsAck"), get("nbAgentsFailed")
             if type(action_id) is str and action_id and type(vendor_status) is str and type(actioned) is int \
                     and type(acked) is int and type(failed) is int and actioned >= 0 and acked >= 0 and failed >= 0:
-                created = get("nbAgentsActionCreated")
-                if not actioned and created is not None:
+                if not actioned and get("nbAgentsActionCreated") is not None:
                     actioned = _count(item, "nbAgentsActionCreated", index, action_id)
+                latest = get("latestErrors")
+                # STATES holds neither ROLLOUT_PASSED (its option) nor unknown words, and a COMPLETE
+                # here always has an agent count: so the same states as state_of().
+                state = STATES.get(vendor_status)
+                if state is not None and (latest is None or latest == []):
+                    # The commonest item of all: a known word and no errors. The same result as _status().
+                    if state == FAILED and acked > 0:
+                        state = PARTIAL
+                    elif state == RUNNING and acked == 0 and failed == 0:
+                        state = PENDING
+                    total = acked + failed
+                    return ActionStatus(
+                        action_id, self.NAME, state, vendor_status,
+                        {"total": actioned if actioned >= total else total, "succeeded": acked, "failed": failed},
+                        [], get("startTime") or get("creationTime"),
+                        (get("cancellationTime") or get("completionTime")) if state in TERMINAL_STATES else None,
+                        item, {"type": get("type")})
                 return self._status(item, index, action_id, vendor_status, (actioned, acked, failed), True)
         return self._checked(item, index)
 

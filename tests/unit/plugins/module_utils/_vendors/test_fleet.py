@@ -301,3 +301,12 @@ def test_ranges_are_refused_before_any_request(option, value, accepted):
         fleet(**{option: value})
     assert option in str(caught.value) and accepted in str(caught.value)
     assert fleet(**{option: 10 if option == "error_size" else 10000}).options[option]
+
+
+@pytest.mark.parametrize("policy", ["wait", "failure", "success"])
+def test_fast_path_gives_what_the_checked_path_gives(policy):
+    """parse_item's shortcut for the common shape must agree with the checked path, item for item."""
+    vendor = fleet(rollout_passed=policy)
+    for index, item in enumerate(RECORDED_ITEMS + [dict(ITEMS["running-1"], completionTime="t")]):
+        fast, checked = vendor.parse_item(item, index).as_dict(), vendor._checked(item, index).as_dict()
+        assert fast == checked, item["actionId"]
