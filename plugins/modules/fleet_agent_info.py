@@ -64,6 +64,10 @@ attributes:
       - Reads in check mode too; it never changes anything.
 notes:
   - The user or API key needs the C(fleet-agents-read) privilege.
+  - When the task runs on the controller (connection C(local), or C(delegate_to) set to C(localhost)) with
+    the controller's Python, its action plugin reads from the task's worker process (no module process).
+    On another host, or with C(ansible_python_interpreter) set to another Python, it runs as a module
+    there, and that Python needs the C(requests) library.
 seealso:
   - module: actiongate.agents.fleet_agent_action
   - name: Kibana get agents API
@@ -159,8 +163,11 @@ not_at_version:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionGateError
-from ansible_collections.actiongate.agents.plugins.module_utils._runner import argument_spec, fail, require_requests
+from ansible_collections.actiongate.agents.plugins.module_utils._runner import (
+    argument_spec,
+    require_requests,
+    run_vendor_module,
+)
 from ansible_collections.actiongate.agents.plugins.module_utils._vendor import CONNECTION_SPEC
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet_agents import FleetAgents
 
@@ -169,11 +176,7 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec(CONNECTION_SPEC, FleetAgents.OPTIONS),
                            supports_check_mode=True, **FleetAgents.MODULE_KWARGS)
     require_requests(module)
-    try:
-        result = FleetAgents(module.params).run()
-    except ActionGateError as error:
-        fail(module, error, FleetAgents.secrets(module.params))
-    module.exit_json(**result)
+    run_vendor_module(module, FleetAgents, lambda vendor: vendor.run())
 
 
 if __name__ == "__main__":

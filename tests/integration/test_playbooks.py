@@ -77,3 +77,107 @@ def test_action_report_without_credentials_and_with_errors(simulator):
     assert "HTTP 401" in proc.stdout and "d3Jvbmc6a2V5a2V5a2V5" not in proc.stdout
     assert "cybereason       not configured" in proc.stdout
     assert "cortex_xdr       no ids given" in proc.stdout
+
+
+# --- empty surveys fail at once -------------------------------------------------------------------
+
+def test_wait_for_action_playbook_with_empty_survey_fails_at_once_naming_the_variable(simulator):
+    for ids in ("", " \n ,", []):
+        proc = playbook("wait_for_action.yml", {"wait_vendor": "cortex_xdr", "wait_action_ids": ids},
+                        fleet_env(simulator))
+        assert proc.returncode == 2, proc.stdout[-3000:]
+        assert "wait_action_ids is empty" in proc.stdout and "cortex_xdr action ids" in proc.stdout
+    assert simulator.requests_log("/api") == [] and simulator.requests_log("/public_api") == []
+
+
+def test_fleet_rollout_playbook_with_empty_survey_fails_at_once_naming_the_variable(simulator):
+    proc = playbook("fleet_rollout.yml", {"rollout_agents": "\n", "rollout_version": "8.15.0"}, fleet_env(simulator))
+    assert proc.returncode == 2, proc.stdout[-3000:]
+    assert "rollout_agents is empty" in proc.stdout
+    assert simulator.requests_log("/api") == []
+
+
+def test_no_playbook_reads_actiongate_ca_path():
+    for path in (ROOT / "playbooks").glob("*.yml"):
+        assert "ACTIONGATE_CA_PATH" not in path.read_text(), path
+
+
+# --- AWX survey specs -----------------------------------------------------------------------------
+
+SURVEYS = ROOT / "extensions" / "awx" / "surveys"
+TYPES = {"text", "textarea", "password", "integer", "float", "multiplechoice", "multiselect"}
+
+
+def play_vars(name):
+    import yaml
+
+    plays = yaml.safe_load((ROOT / "playbooks" / name).read_text())
+    assert len(plays) == 1
+    return plays[0]["vars"]
+
+
+def role_options(role):
+    import yaml
+
+    spec = yaml.safe_load((ROOT / "roles" / role / "meta" / "argument_specs.yml").read_text())
+    return spec["argument_specs"]["main"]["options"]
+
+
+def test_every_playbook_has_a_survey_and_every_question_is_a_playbook_variable():
+    assert sorted(p.stem for p in SURVEYS.glob("*.json")) == sorted(p.stem for p in (ROOT / "playbooks").glob("*.yml"))
+    for path in SURVEYS.glob("*.json"):
+        survey = json.loads(path.read_text())
+        assert survey["name"] and survey["description"] and survey["spec"], path
+        variables = play_vars(path.stem + ".yml")
+        seen = set()
+        for question in survey["spec"]:
+            where = "%s: %s" % (path.name, question.get("variable"))
+            assert set(question) >= {"question_name", "question_description", "required", "type", "variable"}, where
+            assert question["type"] in TYPES and isinstance(question["required"], bool), where
+            assert question["variable"] in variables, where + " is not a variable of the playbook"
+            assert question["variable"] not in seen, where + " asked twice"
+            seen.add(question["variable"])
+            default, play_default = question.get("default"), variables[question["variable"]]
+            if question["type"] == "multiplechoice":
+                choices = question["choices"].split("\n")
+                assert str(default) in choices and str(play_default).lower() in choices, where
+            elif question["type"] in ("integer", "float"):
+                assert question["min"] <= default <= question["max"] and default == play_default, where
+            elif play_default in ([], ""):
+                assert default == "", where  # text for a list: the playbook splits it on lines, commas, spaces
+            else:
+                assert str(default) == str(play_default), where
+
+
+def test_survey_choices_are_the_roles_choices():
+    rollout = {q["variable"]: q for q in json.loads((SURVEYS / "fleet_rollout.json").read_text())["spec"]}
+    wait = {q["variable"]: q for q in json.loads((SURVEYS / "wait_for_action.json").read_text())["spec"]}
+    assert rollout["rollout_action"]["choices"].split("\n") == role_options("fleet_rollout")["fleet_rollout_action"]["choices"]
+    assert wait["wait_vendor"]["choices"].split("\n") == role_options("wait_for_action")["wait_for_action_vendor"]["choices"]
+    assert rollout["rollout_agents"]["required"] and wait["wait_action_ids"]["required"]
+
+
+def survey_answers(name, **answers):
+    """Extra vars as AWX sends them from a survey: every question's default, then the answers."""
+    survey = json.loads((SURVEYS / ("%s.json" % name)).read_text())
+    values = {q["variable"]: q["default"] for q in survey["spec"] if "default" in q}
+    values.update(answers)
+    return values
+
+
+def test_wait_for_action_playbook_from_its_survey_defaults(simulator):
+    action = simulator.control("POST", "/fleet/actions", {"count": 2, "ack_seconds": 0.2})["actionId"]
+    proc = playbook("wait_for_action.yml", survey_answers("wait_for_action", wait_action_ids=action + "\n",
+                                                          wait_interval=0.5), fleet_env(simulator))
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "%s: succeeded" % action in proc.stdout
+
+
+def test_action_report_playbook_from_its_survey_defaults(simulator):
+    simulator.control("POST", "/fleet/actions", {"type": "UNENROLL", "count": 1, "ack_seconds": 0.01})
+    upgrade = simulator.control("POST", "/fleet/actions", {"type": "UPGRADE", "count": 1, "ack_seconds": 0.01})["actionId"]
+    proc = playbook("action_report.yml", survey_answers("action_report", report_fleet_types="UPGRADE\n"),
+                    fleet_env(simulator))
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    rows = [line.strip().strip('",') for line in proc.stdout.splitlines() if line.strip().startswith('"fleet')]
+    assert len(rows) == 1 and upgrade in rows[0] and "UPGRADE" in rows[0]
