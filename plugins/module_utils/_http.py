@@ -27,6 +27,7 @@ import email.utils
 import json
 import random
 import socket
+import threading
 import time
 
 try:
@@ -66,6 +67,9 @@ NO_WAIT_ATTEMPTS = 3
 # deadline itself and must be able to finish.
 DEADLINE_GRACE = 0.5
 MIN_SOCKET_TIMEOUT = 0.05
+# Connections kept per host: enough for a bounded pool of workers (_pool.map_bounded) sharing
+# the client, so none has to open and drop its own.
+POOL_CONNECTIONS = 32
 
 
 def scrub(text, secrets):
@@ -233,7 +237,14 @@ class ApiClient:
         self.max_body = max_body
         self.deadline = None
         self.requests_made = 0
+        # Concurrent GETs from a small thread pool share this client: the counter and the
+        # Retry-After hold (one 429 slows every worker) change under this lock. The session's
+        # connection pool and cookie jar are thread-safe; its headers are set before any worker runs.
+        self._lock = threading.Lock()
+        self._hold_until = self._hold_owner = None
         self.session = requests.Session()
+        for prefix in ("https://", "http://"):
+            self.session.mount(prefix, requests.adapters.HTTPAdapter(pool_maxsize=POOL_CONNECTIONS))
         # Passed on every request too: requests lets REQUESTS_CA_BUNDLE override session.verify.
         self.verify = (ca_path or True) if validate_certs else False
         self.session.verify = self.verify
@@ -295,12 +306,15 @@ class ApiClient:
         attempt = 0
         while True:
             attempt += 1
+            if attempt == 1:  # a retry's own delay already covers the hold (_retry_delay)
+                self._wait_for_hold(budget)
             budget.start_attempt()
             trouble, response = self._exchange(budget, method, url, params, json_body, data, headers, allow_redirects)
             delay = self._retry_delay(trouble, response, attempt, budget) if idempotent else None
             if delay is None:
                 break
             self._sleep(delay)
+            self._release_hold()
         if trouble is not None and response is None:
             raise TransportError(self.message("%s (%s)." % (trouble.message.rstrip("."), _attempts(attempt, budget))))
         return self._check(method, path, response, expect_json, attempts=attempt)
@@ -353,7 +367,8 @@ class ApiClient:
 
     def _send(self, budget, method, url, params, json_body, data, headers):
         """Returns ``(trouble, response)``: a TransportError or a response (body read) to look at."""
-        self.requests_made += 1
+        with self._lock:
+            self.requests_made += 1
         timeout = budget.socket_timeout()
         try:
             response = self.session.request(
@@ -429,11 +444,39 @@ class ApiClient:
         hinted = retry_after_seconds(response.headers.get("Retry-After")) if response is not None else None
         if hinted is not None:
             delay = min(hinted, self.retry_cap) + self._jitter(0, min(1.0, hinted * 0.1 + 0.05))
+            self._hold(delay)
         else:
-            delay = self._jitter(0, min(self.retry_cap, 0.5 * 2 ** attempt))
+            delay = max(self._jitter(0, min(self.retry_cap, 0.5 * 2 ** attempt)), self._hold_left())
         if self._clock() + delay > budget.retry_end:
             return None
         return delay
+
+    def _hold(self, delay):
+        """The server asked to wait (Retry-After): no request of this client starts before then."""
+        with self._lock:
+            until = self._clock() + delay
+            if self._hold_until is None or until > self._hold_until:
+                self._hold_until, self._hold_owner = until, threading.current_thread()
+
+    def _release_hold(self):
+        """The thread that set the hold has slept it out: it is over (also with an injected sleep)."""
+        with self._lock:
+            if self._hold_owner is threading.current_thread():
+                self._hold_until = self._hold_owner = None
+
+    def _hold_left(self):
+        with self._lock:
+            until = self._hold_until
+        return 0.0 if until is None else max(until - self._clock(), 0.0)
+
+    def _wait_for_hold(self, budget):
+        """Sleep out another worker's Retry-After before sending; past the call's time, give up."""
+        wait = self._hold_left()
+        if wait <= 0:
+            return
+        if self._clock() + wait > budget.retry_end:
+            raise budget.out_of_time("waiting out the server's Retry-After before sending")
+        self._sleep(wait)
 
     def _check(self, method, path, response, expect_json, attempts):
         status = response.status_code

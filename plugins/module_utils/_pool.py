@@ -1,0 +1,76 @@
+# -*- coding: utf-8 -*-
+# Copyright: actiongate.agents contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# PRIVATE: this file is not a public API of the collection and may change without notice.
+"""A bounded pool for vendors that answer one id per request (issue 15).
+
+``map_bounded(fn, items, max_workers, deadline)`` calls ``fn(item)`` for every item with at most
+``max_workers`` calls at once and returns the results in the order of ``items``. The workers share
+one ``ApiClient`` (it is safe for concurrent GETs, and a 429 Retry-After seen by any worker holds
+back every worker's next request), so the run keeps one deadline and one secret registry.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+try:
+    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+    HAS_FUTURES = True
+except ImportError:  # pragma: no cover - Python 3 always has it
+    HAS_FUTURES = False
+
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import ConfigError, DeadlineExceeded
+from ansible_collections.actiongate.agents.plugins.module_utils._http import DEADLINE_GRACE
+
+DEFAULT_WORKERS = 8
+MAX_WORKERS = 64
+
+
+def map_bounded(fn, items, max_workers=DEFAULT_WORKERS, deadline=None, clock=time.monotonic, label="requests"):
+    """``[fn(item) for item in items]``, at most ``max_workers`` at once, in input order.
+
+    ``deadline`` (monotonic seconds, the client's ``deadline``): no item starts after it (plus the
+    client's ``DEADLINE_GRACE``, for the poll that lands on it), and ``DeadlineExceeded`` names the
+    first item that could not start. The first error (in input order) of
+    the calls that ran is raised once the running calls have ended; items not yet started are not
+    started. ``max_workers`` of 1, or a single item, runs in the calling thread.
+    """
+    items = list(items)
+    workers = _workers(max_workers)
+    if workers == 1 or len(items) <= 1 or not HAS_FUTURES:
+        return [_call(fn, item, deadline, clock, index, len(items), label) for index, item in enumerate(items)]
+    executor = ThreadPoolExecutor(max_workers=min(workers, len(items)))
+    try:
+        futures = [executor.submit(_call, fn, item, deadline, clock, index, len(items), label)
+                   for index, item in enumerate(items)]
+        done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+        if pending:  # one failed: start no more, let the running ones end (each bounded by the deadline)
+            for future in pending:
+                future.cancel()
+            wait(pending)
+        for future in futures:
+            if not future.cancelled() and future.exception() is not None:
+                raise future.exception()
+        return [future.result() for future in futures]
+    finally:
+        executor.shutdown(wait=True)
+
+
+def _call(fn, item, deadline, clock, index, total, label):
+    if deadline is not None and clock() >= deadline + DEADLINE_GRACE:
+        raise DeadlineExceeded("Ran out of time before %s %d of %d could start." % (label, index + 1, total))
+    return fn(item)
+
+
+def _workers(max_workers):
+    try:
+        workers = int(max_workers)
+    except (TypeError, ValueError):
+        workers = 0
+    if not 1 <= workers <= MAX_WORKERS:
+        raise ConfigError("max_concurrent_requests must be a whole number from 1 to %d, not %r." % (
+            MAX_WORKERS, max_workers))
+    return workers
