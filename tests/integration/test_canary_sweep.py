@@ -87,8 +87,8 @@ def identity_answer():
     return body
 
 
-# plugin -> (module args shared by every style, {style: credential args}, status answer of "raw",
-#            whether a module exists, whether a lookup exists, lookup terms)
+# plugin -> module args shared by every style, {style: credential args}, the status answer of the
+# "raw" fault (the echoed request in each record), and whether a lookup of the same name exists.
 PLUGINS = {
     "fleet_action_status": dict(
         common={"action_ids": ["canary-action"]},
@@ -98,6 +98,11 @@ PLUGINS = {
         common={"action": "upgrade", "agents": ["agent-1"], "version": "8.15.0"},
         styles={"api_key": {"api_key": KEY}, "basic": {"username": USER, "password": PASSWORD}},
         raw=lambda: {"actionId": "started-1", "echo": ECHO}, lookup=False),
+    "fleet_agent_info": dict(
+        common={"agents": ["agent-1"], "version": "8.15.0"},
+        styles={"api_key": {"api_key": KEY}, "basic": {"username": USER, "password": PASSWORD}},
+        raw=lambda: {"items": [{"id": "agent-1", "status": "online", "local_metadata": {"host": {"hostname": ECHO}}}],
+                     "total": 1}, lookup=False),
     "cortex_xdr_action_status": dict(
         common={"action_ids": ["7"]},
         styles={"standard": {"api_key_id": "42", "api_key": KEY, "auth_type": "standard"},
@@ -228,7 +233,7 @@ def test_no_canary_leaves_its_origin_or_reaches_the_output(adversary, tmp_path, 
             assert found["module %s %s" % (fault, style)].get("failed") is True, (fault, style)
     if plugin != "fleet_agent_action":
         landed = [name for name, result in found.items()
-                  if name.startswith(("module raw", "show raw")) and '"echo": {' in json.dumps(result)]
+                  if name.startswith(("module raw", "show raw")) and '"headers": {' in json.dumps(result)]
         assert landed, "the raw echo reached no result: %s" % json.dumps(
             dict((k, v.get("msg")) for k, v in found.items() if k.startswith("module raw")))[:2000]
         # ... carrying the request's credentials, masked
