@@ -70,7 +70,8 @@ class ModuleAction(ActionStatusAction):
         else:
             outcome = self.outcome(params, None)
         outcome["invocation"] = {"module_args": params}
-        return masked(outcome, validation._no_log_values)
+        # Then every other form of a secret (encodings, a URL's user info) in invocation too.
+        return vendor.secret_registry(params).scrub_data(masked(outcome, validation._no_log_values))
 
     def outcome(self, params, host):
         if not HAS_REQUESTS:

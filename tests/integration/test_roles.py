@@ -92,6 +92,35 @@ def test_wait_for_action_credentials_from_environment(simulator, tmp_path):
     assert fact(run, "wait_for_action_result")["succeeded"] is True
 
 
+def test_wait_for_action_leaves_raw_out_unless_asked_and_prints_the_bytes(simulator, tmp_path, capsys):
+    action = create(simulator, count=40, ack_seconds=0.01, fail_count=5, fail_message="disk full")
+    sizes = {}
+    for include_raw in (True, False):
+        run = role_play(tmp_path, "wait_for_action", fleet_wait(simulator, wait_for_action_ids=[action],
+                                                                wait_for_action_include_raw=include_raw,
+                                                                wait_for_action_allowed_failures="10",
+                                                                wait_for_action_options={"error_size": 10}))
+        assert run.rc == 0, run.output[-3000:]
+        result = fact(run, "wait_for_action_result")
+        assert result["actions"][0]["targets"]["total"] == 40
+        assert ("raw" in result["actions"][0]) is include_raw
+        sizes[include_raw] = len(json.dumps(result, sort_keys=True))
+    with capsys.disabled():
+        print("\none 40-agent wait_for_action_result: %d bytes with raw, %d bytes without (%.0f%% less)"
+              % (sizes[True], sizes[False], 100.0 * (sizes[True] - sizes[False]) / sizes[True]))
+    assert sizes[False] < sizes[True]
+
+
+def test_wait_for_action_without_ids_fails_at_once_naming_the_variable(simulator, tmp_path):
+    for ids in ([], ["", "  "]):
+        run = role_play(tmp_path, "wait_for_action", fleet_wait(simulator, wait_for_action_ids=ids))
+        assert run.rc != 0
+        name, result = failure(run)
+        assert name.endswith("Check that there is at least one action id")
+        assert result["msg"].startswith("wait_for_action_ids is empty (or only blanks)")
+    assert simulator.requests_log("/api") == []
+
+
 def test_wait_for_action_argument_spec_is_the_validation(simulator, tmp_path):
     run = role_play(tmp_path, "wait_for_action", {"wait_for_action_vendor": "nagios", "wait_for_action_ids": ["a"],
                                                   "wait_for_action_connection": {"url": "x", "bogus": 1}})
