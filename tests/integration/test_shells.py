@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from pathlib import Path
 
 import pytest
 
@@ -144,3 +145,21 @@ def test_a_trickling_answer_ends_the_wait_at_the_deadline_with_the_last_state(ad
     assert result["actions"][0]["state"] == "running" and result["polls"] >= 2
     assert result["elapsed"] <= 4 + 2, result["elapsed"]
     assert took < 4 + 15  # ansible's own start-up included
+
+
+def test_the_module_run_on_another_host_refuses_and_masks_the_same(simulator, tmp_path):
+    """Through a connection that is not local the status module itself runs (AnsiballZ): the same
+    refusals, and a URL's user info masked in its result and invocation."""
+    url = simulator.http_url.replace("://", "://admin:%s@" % URL_PASSWORD)
+    run = run_playbook(tmp_path, [task(simulator, "user info", url=url),
+                                  task(simulator, "no ids", action_ids=[" "], wait=True),
+                                  task(simulator, "nan", wait_timeout="nan")],
+                       extra_args=["-vvvv"], play={"vars": {"ansible_connection": "actiongate_target",
+                                                            "ansible_python_interpreter": "{{ ansible_playbook_python }}"}},
+                       env={"ANSIBLE_CONNECTION_PLUGINS": str(Path(__file__).parent / "connection_plugins")})
+    assert "AnsiballZ_fleet_action_status.py" in run.output  # the module ran as a module
+    assert "url must not hold a user name or password" in run.task("user info")["msg"]
+    assert "wait=true needs at least one action id" in run.task("no ids")["msg"]
+    assert run.task("nan")["msg"] == "wait_timeout must be a finite number, got nan."
+    assert URL_PASSWORD not in run.output and "pa55" not in run.output
+    assert simulator.requests_log("/api/") == []
