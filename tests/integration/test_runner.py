@@ -47,6 +47,7 @@ def test_fleet_rollout_through_ansible_runner(simulator, tmp_path):
     assert waits == ["Wait for batch 1", "Wait for batch 2"]
     assert any("Elastic Fleet: waiting" in e.get("stdout", "") for e in events if e["event"] == "verbose")
     assert "batch 1/3: 3 agents" in stdout and "batch 2/3: 3 agents" in stdout
+    assert "Record batch 3/3: 1 agents, not started" in stdout and "could not start" not in stdout
     assert API_KEY not in stdout
     bodies = [r["body"] for r in simulator.requests_log("/api/fleet/agents/bulk_upgrade")]
     assert len(bodies) == 2 and "agent-07" not in "".join(bodies)
