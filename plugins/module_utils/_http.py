@@ -70,6 +70,79 @@ MIN_SOCKET_TIMEOUT = 0.05
 # Connections kept per host: enough for a bounded pool of workers (_pool.map_bounded) sharing
 # the client, so none has to open and drop its own.
 POOL_CONNECTIONS = 32
+# The watchdog (below) fires this long after an attempt's end: socket timeouts normally end it
+# first; the watchdog ends what they cannot, a status line and headers trickled a byte at a time.
+WATCHDOG_SLACK = 0.1
+
+# thread ident -> the urllib3 connection that thread's request is using, for its watchdog.
+_ACTIVE = {}
+
+
+def _watched(pool_class):
+    """``pool_class`` recording, per thread, the connection each request takes from the pool."""
+
+    class WatchedPool(pool_class):
+        def _get_conn(self, timeout=None):
+            conn = super(WatchedPool, self)._get_conn(timeout)
+            _ACTIVE[threading.current_thread().ident] = conn
+            return conn
+
+    WatchedPool.__name__ = "Watched" + pool_class.__name__
+    return WatchedPool
+
+
+if HAS_REQUESTS:
+    _WATCHED_POOLS = {"http": _watched(urllib3.HTTPConnectionPool), "https": _watched(urllib3.HTTPSConnectionPool)}
+
+    class _Adapter(requests.adapters.HTTPAdapter):
+        """requests' adapter with watched connection pools (direct and through an HTTP proxy)."""
+
+        def init_poolmanager(self, *args, **kwargs):
+            super(_Adapter, self).init_poolmanager(*args, **kwargs)
+            _watch(self.poolmanager)
+
+        def proxy_manager_for(self, proxy, **proxy_kwargs):
+            return _watch(super(_Adapter, self).proxy_manager_for(proxy, **proxy_kwargs))
+
+
+def _watch(manager):
+    # Only urllib3's own pool classes are swapped (a SOCKS manager keeps its own: no watchdog).
+    if getattr(manager, "pool_classes_by_scheme", None) == urllib3.poolmanager.pool_classes_by_scheme:
+        manager.pool_classes_by_scheme = _WATCHED_POOLS
+    return manager
+
+
+class _Watchdog:
+    """Shuts the socket of this thread's request down once the attempt's time is up. A socket
+    timeout bounds one read, not a server that sends its status line and headers a byte a second;
+    this ends that too (the body has its own wall-clock check in ``_read_body``)."""
+
+    def __init__(self, seconds):
+        self.ident = threading.current_thread().ident
+        self.fired = False
+        self.timer = threading.Timer(max(seconds, 0.0) + WATCHDOG_SLACK, self._fire)
+        self.timer.daemon = True
+
+    def __enter__(self):
+        _ACTIVE.pop(self.ident, None)
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.timer.cancel()
+        return False
+
+    def _fire(self):
+        sock = getattr(_ACTIVE.get(self.ident), "sock", None)
+        if sock is None:
+            return
+        self.fired = True
+        try:
+            # socket.socket's own shutdown, also for an SSLSocket: it wakes the blocked read
+            # without tearing the TLS object out from under it.
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+        except (OSError, TypeError, ValueError):
+            pass
 
 
 def scrub(text, secrets):
@@ -244,7 +317,7 @@ class ApiClient:
         self._hold_until = self._hold_owner = None
         self.session = requests.Session()
         for prefix in ("https://", "http://"):
-            self.session.mount(prefix, requests.adapters.HTTPAdapter(pool_maxsize=POOL_CONNECTIONS))
+            self.session.mount(prefix, _Adapter(pool_maxsize=POOL_CONNECTIONS))
         # Passed on every request too: requests lets REQUESTS_CA_BUNDLE override session.verify.
         self.verify = (ca_path or True) if validate_certs else False
         self.session.verify = self.verify
@@ -369,20 +442,35 @@ class ApiClient:
         """Returns ``(trouble, response)``: a TransportError or a response (body read) to look at."""
         with self._lock:
             self.requests_made += 1
+        with _Watchdog(budget.left()) as watchdog:
+            trouble, response = self._send_once(budget, watchdog, method, url, params, json_body, data, headers)
+        if trouble is not None:
+            return trouble, None
+        if response.status_code in RETRY_STATUSES:
+            return ApiError("retryable HTTP %d" % response.status_code, response.status_code), response
+        return None, response
+
+    def _send_once(self, budget, watchdog, method, url, params, json_body, data, headers):
+        """The request and its whole body, under the watchdog: ``(trouble, response)``."""
         timeout = budget.socket_timeout()
         try:
             response = self.session.request(
                 method, url, params=params, json=json_body, data=data, headers=headers, timeout=(timeout, timeout),
                 allow_redirects=False, verify=self.verify, stream=True)
         except requests.exceptions.SSLError as exc:
+            if watchdog.fired:
+                return self._trouble(budget, True, "waiting for the answer of", exc), None
             reason = _reason(exc)
             problem = tls_problem(reason)
             raise TransportError(self.message("TLS %s failed for %s %s: %s. %s" % (
                 problem, self.vendor_label, self.base_url, reason, TLS_ADVICE[problem])))
         except requests.exceptions.RequestException as exc:
-            timed_out = isinstance(exc, requests.exceptions.Timeout)
+            timed_out = watchdog.fired or isinstance(exc, requests.exceptions.Timeout)
             doing = "connecting to" if isinstance(exc, requests.exceptions.ConnectTimeout) else "waiting for the answer of"
             return self._trouble(budget, timed_out, doing, exc), None
+        if watchdog.fired:  # headers cut short by the watchdog: not an answer to read
+            response.close()
+            return self._trouble(budget, True, "waiting for the answer of", None), None
         try:
             self._read_body(budget, response)
         except _OutOfTime as exc:
@@ -390,10 +478,8 @@ class ApiClient:
             return self._trouble(budget, True, exc.doing, None), None
         except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             response.close()
-            timed_out = isinstance(exc, (socket.timeout, urllib3.exceptions.TimeoutError))
+            timed_out = watchdog.fired or isinstance(exc, (socket.timeout, urllib3.exceptions.TimeoutError))
             return self._trouble(budget, timed_out, "reading the answer of", exc), None
-        if response.status_code in RETRY_STATUSES:
-            return ApiError("retryable HTTP %d" % response.status_code, response.status_code), response
         return None, response
 
     def _trouble(self, budget, timed_out, doing, exc):

@@ -40,8 +40,9 @@ true); ``echo`` (a status, usually 200, 401 or 500) with ``fmt`` ``json`` or ``h
 ``template`` whose ``"{{echo}}"`` strings become the echo dict (to land an echo in a module's
 ``raw``); ``json_body`` (``"{{echo}}"`` filled the same way) or ``text`` with ``status``;
 ``headers``, ``set_cookies``, ``content_type``, ``delay`` (seconds before answering), ``trickle``
-(bytes per second of the body), ``chunked`` (no Content-Length: chunked transfer) and ``count``
-(how many requests the rule serves; None = all).
+(bytes per second of the body), ``trickle_headers`` (bytes per second of the status line and
+headers, written on the raw socket, then the connection is shut), ``chunked`` (no Content-Length:
+chunked transfer) and ``count`` (how many requests the rule serves; None = all).
 First matching rule wins, in the order added; unmatched requests get a JSON echo with 200.
 
 Echo pages reflect like a careless server: the JSON echo is Kibana's error envelope

@@ -11,6 +11,7 @@ import base64
 import html
 import json
 import os
+import socket
 import ssl
 import tempfile
 import threading
@@ -42,7 +43,8 @@ class Rule:
                  echo: int | None = None, fmt: str = "json", template: Any = None, json_body: Any = None,
                  text: str | None = None, status: int = 200, headers: dict[str, str] | None = None,
                  set_cookies: dict[str, str] | None = None, trickle: float | None = None, delay: float = 0.0,
-                 count: int | None = None, content_type: str | None = None, chunked: bool = False) -> None:
+                 count: int | None = None, content_type: str | None = None, chunked: bool = False,
+                 trickle_headers: float | None = None) -> None:
         if redirect is not None and redirect not in REDIRECT_STATUSES:
             raise ValueError("redirect must be one of %s" % (REDIRECT_STATUSES,))
         if fmt not in ("json", "html"):
@@ -55,6 +57,7 @@ class Rule:
         self.trickle, self.delay, self.count = trickle, delay, count
         self.content_type = content_type
         self.chunked = chunked
+        self.trickle_headers = trickle_headers
 
     def matches(self, method: str, path: str) -> bool:
         if self.count is not None and self.count <= 0:
@@ -132,8 +135,32 @@ class OriginServer:
             rule = next((r for r in self.rules if r.matches(request.method, request.path)), None)
             if rule is not None and rule.count is not None:
                 rule.count -= 1
-        response = self.answer(rule or self.adversary.default, request, echo)
+        rule = rule or self.adversary.default
+        response = self.answer(rule, request, echo)
+        if rule.trickle_headers:
+            return self.drip_raw(environ, response, rule.trickle_headers, start_response)
         return response(environ, start_response)
+
+    @staticmethod
+    def drip_raw(environ: dict[str, Any], response: Response, rate: float, start_response: Any) -> Any:
+        """Write the whole answer on the raw socket, status line and headers ``rate`` bytes a
+        second (``Connection: close``), then shut the socket: a client whose only bound is a
+        per-read socket timeout waits for ever. Werkzeug's own answer then finds the socket shut."""
+        sock = environ["werkzeug.socket"]
+        body = response.get_data()
+        head = ["HTTP/1.1 %s" % response.status, "Content-Length: %d" % len(body), "Connection: close"]
+        head += ["%s: %s" % (k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
+        data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
+        try:
+            for start in range(len(data)):  # one byte every 1/rate seconds
+                sock.sendall(data[start:start + 1])
+                time.sleep(1.0 / rate)
+            sock.sendall(body)
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        start_response("200 OK", [("Content-Length", "0")])
+        return [b""]
 
     def answer(self, rule: Rule, request: Request, echo: dict[str, Any]) -> Response:
         if rule.delay:

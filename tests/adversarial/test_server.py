@@ -95,3 +95,11 @@ def test_reset_clears_rules_and_logs(adversary):
     get(adversary, adversary.url("a") + "/x")
     adversary.reset()
     assert adversary.log("a") == [] and get(adversary, adversary.url("a") + "/x").status_code == 200
+
+
+def test_trickled_headers_defeat_a_per_read_timeout(adversary):
+    adversary.route("a", "/slowhead", json_body={"ok": True}, trickle_headers=40)
+    started = time.monotonic()
+    answer = get(adversary, adversary.url("a") + "/slowhead", timeout=0.5)  # each read gets bytes within 0.5 s
+    assert answer.json() == {"ok": True} and answer.headers["Connection"] == "close"
+    assert time.monotonic() - started >= 1.5

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+from tests.adversarial.fixtures import adversary, adversary_session  # noqa: F401
 from tests.integration.helpers import run_adhoc
 
 API_KEY = "c2ltLWtleTpzZWNyZXQ="
@@ -45,10 +46,27 @@ def run_case(simulator, spec, extra):
     return run, ended - polls[0]["time"] - WAIT_TIMEOUT, ended - started, len(polls)
 
 
-def test_every_slow_or_endless_fault_ends_near_wait_timeout(simulator):
+def run_adversary_case(adversary):
+    """Status line and headers a byte every half second (the adversarial server's raw socket)."""
+    adversary.route("plain", STATUS_PATH, json_body={"items": []}, trickle_headers=2)
+    args = ("url=%s api_key=%s action_ids=a1 wait=true wait_timeout=%d request_timeout=30 wait_interval=0.5 "
+            "wait_max_interval=0.5" % (adversary.url("plain"), API_KEY, WAIT_TIMEOUT))
+    started = time.time()
+    run = run_adhoc(MODULE, args, timeout=120)
+    ended = time.time()
+    polls = adversary.log("plain")
+    assert polls, run.output[-2000:]
+    return run, ended - polls[0]["time"] - WAIT_TIMEOUT, ended - started, len(polls)
+
+
+def test_every_slow_or_endless_fault_ends_near_wait_timeout(simulator, adversary):
     lines, worst, problems = [], 0.0, []
-    for name, (spec, extra, doing) in CASES.items():
-        run, overrun, wall, requests_made = run_case(simulator, spec, extra)
+    cases = dict((name, (spec, extra, doing, run_case)) for name, (spec, extra, doing) in CASES.items())
+    cases["headers trickling 2 byte/s"] = (None, None, "while waiting for the answer of Elastic Fleet GET %s" % STATUS_PATH,
+                                           lambda server, spec, extra: run_adversary_case(server))
+    for name, (spec, extra, doing, runner) in cases.items():
+        server = simulator if runner is run_case else adversary
+        run, overrun, wall, requests_made = runner(server, spec, extra)
         result = run.adhoc()
         message = result.get("msg", "")
         said = "Ran out of time (wait_timeout=%d) " % WAIT_TIMEOUT

@@ -74,6 +74,30 @@ def test_a_stalled_answer_ends_at_the_deadline(adversary):
     assert time.monotonic() - started <= 1.5 + DEADLINE_GRACE + 0.5
 
 
+@pytest.mark.parametrize("origin", ["a", "plain"])
+def test_headers_trickling_a_byte_at_a_time_end_at_the_deadline(adversary, origin):
+    """A socket timeout bounds one read, not a server that sends its status line a byte at a time:
+    the watchdog shuts the socket at the deadline, over TLS and plain HTTP."""
+    adversary.route(origin, "/slowhead", json_body={"items": []}, trickle_headers=2)
+    api = ApiClient(adversary.url(origin), "Kibana", ca_path=adversary.ca_path, timeout=30, sleep=lambda s: None)
+    api.set_deadline(1.5)
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded, match=r"wait_timeout=1\.5\) while waiting for the answer of Kibana GET /slowhead"):
+        api.get_json("/slowhead")
+    assert time.monotonic() - started <= 1.5 + DEADLINE_GRACE + 0.5
+
+
+def test_trickling_headers_without_wait_end_at_request_timeout_and_the_client_recovers(adversary):
+    adversary.route("a", "/slowhead", json_body={"items": []}, trickle_headers=2, count=3)
+    api = client(adversary, timeout=1)
+    started = time.monotonic()
+    with pytest.raises(TransportError, match=r"did not answer within 1 seconds \(request_timeout\) \(1 attempt"):
+        api.get_json("/slowhead")
+    assert time.monotonic() - started <= 2
+    adversary.reset()
+    assert api.get_json("/next")["echo"]["path"] == "/next"  # the pool dropped the shut connection
+
+
 def test_request_timeout_still_bounds_each_attempt_inside_a_long_wait(adversary):
     adversary.route("a", "/slow", text="x" * 100, trickle=1, count=1)
     api = client(adversary, timeout=1)
