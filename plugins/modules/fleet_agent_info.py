@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: fleet_agent_info
 short_description: Read Elastic Fleet agents' versions and status
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Reads agents from Kibana's C(GET /api/fleet/agents), by id or by a KQL query, and returns each
     one's id, version, status and upgrade state.
