@@ -561,7 +561,10 @@ class ApiClient:
         if wait <= 0:
             return
         if self._clock() + wait > budget.retry_end:
-            raise budget.out_of_time("waiting out the server's Retry-After before sending")
+            if budget.waiting:
+                raise budget.out_of_time("waiting out the server's Retry-After before sending")
+            raise TransportError(self.message("%s was not sent: the server asked to wait %s s more (Retry-After), past "
+                                              "request_timeout=%s." % (budget.where, _number(wait), _number(self.timeout))))
         self._sleep(wait)
 
     def _check(self, method, path, response, expect_json, attempts):
@@ -656,7 +659,10 @@ def origin(url):
     """``(scheme, host, port)`` of a URL, the port made explicit (RFC 6454)."""
     parts = urlsplit(url)
     scheme = (parts.scheme or "").lower()
-    port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    except ValueError:  # not a port: an origin nothing configured can match
+        port = "invalid"
     return scheme, (parts.hostname or "").lower(), port
 
 

@@ -138,6 +138,16 @@ def test_retry_after_beyond_the_no_wait_budget_is_not_waited_for(adversary):
     assert clock.sleeps == [] and len(adversary.log("a")) == 1
 
 
+def test_a_retry_after_hold_past_the_no_wait_budget_is_not_waited_for(adversary):
+    clock = FakeClock()
+    api = client(adversary, clock=clock, sleep=clock.sleep, timeout=10)
+    api._hold(60)  # another worker's 429 said: come back in a minute
+    with pytest.raises(TransportError, match=r"^Kibana GET /x was not sent: the server asked to wait 60 s more "
+                                             r"\(Retry-After\), past request_timeout=10\.$"):
+        api.get_json("/x")
+    assert clock.sleeps == [] and adversary.log("a") == []
+
+
 def test_connection_refused_without_wait_tries_three_times_and_says_so():
     clock = FakeClock()
     api = ApiClient("http://127.0.0.1:%d" % closed_port(), "Kibana", clock=clock, sleep=clock.sleep)

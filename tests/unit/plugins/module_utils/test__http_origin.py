@@ -30,6 +30,7 @@ def test_origin_is_scheme_host_and_explicit_port():
     assert origin("HTTPS://Kibana.Example:443/x") == ("https", "kibana.example", 443)
     assert origin("http://kibana.example/x") == ("http", "kibana.example", 80)
     assert origin("https://kibana.example:5601") != origin("https://kibana.example:5602")
+    assert origin("https://kibana.example:notaport/x") != origin("https://kibana.example")
 
 
 def test_request_to_an_origin_not_allowed_is_refused_before_sending(adversary):
@@ -144,6 +145,14 @@ def test_cookie_set_on_a_redirect_goes_to_the_next_hop_in_the_origin_only(advers
         api.request("POST", "/login", data={"password": PASSWORD}, expect_json=False)
     assert adversary.log("a")[1]["cookies"] == {"JSESSIONID": "sess-0123"}
     assert_never_reached(adversary, "b")
+
+
+def test_redirect_to_a_location_with_a_bad_port_is_refused(adversary):
+    # written on the raw socket (fast): werkzeug itself would refuse to send such a Location
+    adversary.route("a", "/", status=302, text="", headers={"Location": "https://127.0.0.1:%d:99/x" % adversary.servers["a"].port},
+                    trickle_headers=100000)
+    with pytest.raises(OriginRefused, match="was redirected to"):
+        client(adversary).get_json("/api/x")
 
 
 def test_redirect_loop_ends_after_the_hop_limit(adversary):
