@@ -59,9 +59,6 @@ class Client:
     def __init__(self, secrets):
         self.secrets = secrets
 
-    def set_deadline(self, seconds):
-        self.deadline = seconds
-
     def set_deadline(self, seconds):  # ApiClient.set_deadline: the client's own clock
         self.deadline = seconds
 
