@@ -67,6 +67,7 @@ NO_WAIT_ATTEMPTS = 3
 # deadline itself and must be able to finish.
 DEADLINE_GRACE = 0.5
 MIN_SOCKET_TIMEOUT = 0.05
+MAX_DETAIL = 1000
 # Connections kept per host: enough for a bounded pool of workers (_pool.map_bounded) sharing
 # the client, so none has to open and drop its own.
 POOL_CONNECTIONS = 32
@@ -591,7 +592,8 @@ class ApiClient:
             body = response.json()
         except ValueError:
             body = None
-        detail = envelope_message(body) or snippet(response.text) or response.reason
+        # An envelope can list thousands of errors: the message keeps the first MAX_DETAIL characters.
+        detail = snippet(envelope_message(body) or "", MAX_DETAIL) or snippet(response.text) or response.reason
         message = "%s failed: HTTP %d %s" % (where, status, detail)
         if status in RETRY_STATUSES and attempts > 1:
             message += " (gave up after %d attempts)" % attempts

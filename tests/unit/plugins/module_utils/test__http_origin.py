@@ -185,3 +185,14 @@ def test_errors_from_an_echoing_origin_are_scrubbed(adversary):
     assert "HTTP 401" in text
     for form in (PASSWORD, TOKEN, json.dumps(PASSWORD)[1:-1]):
         assert form not in text
+
+
+def test_an_envelope_listing_thousands_of_errors_is_cut_in_the_message(adversary):
+    adversary.route("a", "/v2/backups", json_body={"message": "Validation failed.", "errors": ["bad id %d" % i for i in range(5000)]},
+                    status=400)
+    with pytest.raises(ApiError) as caught:
+        client(adversary).get_json("/v2/backups")
+    text = str(caught.value)
+    assert text.startswith("Kibana GET /v2/backups failed: HTTP 400 Validation failed. (bad id 0; bad id 1;")
+    assert text.endswith("...") and len(text) < 1100
+    assert len(caught.value.body["errors"]) == 5000  # the whole answer stays on the error for callers
