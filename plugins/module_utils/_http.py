@@ -131,6 +131,7 @@ class _Watchdog:
 
     def __exit__(self, *exc_info):
         self.timer.cancel()
+        _ACTIVE.pop(self.ident, None)
         return False
 
     def _fire(self):
