@@ -8,10 +8,12 @@ deadline starts just before it) to the end of the ansible process.
 
 from __future__ import annotations
 
+import tempfile
 import time
+from pathlib import Path
 
 from tests.adversarial.fixtures import adversary, adversary_session  # noqa: F401
-from tests.integration.helpers import run_adhoc
+from tests.integration.helpers import run_adhoc, run_playbook
 
 API_KEY = "c2ltLWtleTpzZWNyZXQ="
 STATUS_PATH = "/api/fleet/agents/action_status"
@@ -46,6 +48,32 @@ def run_case(simulator, spec, extra):
     return run, ended - polls[0]["time"] - WAIT_TIMEOUT, ended - started, len(polls)
 
 
+class LookupRun:
+    """A lookup run looks like an ad-hoc one to the table: ``adhoc()`` is the task's result."""
+
+    def __init__(self, run):
+        self.run, self.output = run, run.output
+
+    def adhoc(self):
+        return self.run.task("lookup")
+
+
+def run_lookup_case(simulator, spec, extra):
+    """The lookup, on the controller, against the same trickling body."""
+    simulator.state.reset()
+    action = simulator.control("POST", "/fleet/actions", {"count": 2, "ack_seconds": 1000})["actionId"]
+    simulator.fault(**spec)
+    term = ("lookup('%s', '%s', url='%s', api_key='%s', wait=true, wait_timeout=%d, request_timeout=3, "
+            "wait_interval=0.5, wait_max_interval=0.5)" % (MODULE, action, simulator.http_url, API_KEY, WAIT_TIMEOUT))
+    task = {"name": "lookup", "ansible.builtin.set_fact": {"found": "{{ %s }}" % term}, "ignore_errors": True}
+    started = time.time()
+    run = run_playbook(Path(tempfile.mkdtemp(prefix="deadline-lookup-")), [task], timeout=120)
+    ended = time.time()
+    polls = simulator.requests_log(STATUS_PATH)
+    assert polls, run.output[-2000:]
+    return LookupRun(run), ended - polls[0]["time"] - WAIT_TIMEOUT, ended - started, len(polls)
+
+
 def run_adversary_case(adversary):
     """Status line and headers a byte every half second (the adversarial server's raw socket)."""
     adversary.route("plain", STATUS_PATH, json_body={"items": []}, trickle_headers=2)
@@ -62,10 +90,12 @@ def run_adversary_case(adversary):
 def test_every_slow_or_endless_fault_ends_near_wait_timeout(simulator, adversary):
     lines, worst, problems = [], 0.0, []
     cases = dict((name, (spec, extra, doing, run_case)) for name, (spec, extra, doing) in CASES.items())
+    cases["lookup, body trickling"] = (CASES["body trickling 1 byte/s"][0], "", CASES["body trickling 1 byte/s"][2],
+                                       run_lookup_case)
     cases["headers trickling 2 byte/s"] = (None, None, "while waiting for the answer of Elastic Fleet GET %s" % STATUS_PATH,
                                            lambda server, spec, extra: run_adversary_case(server))
     for name, (spec, extra, doing, runner) in cases.items():
-        server = simulator if runner is run_case else adversary
+        server = simulator if runner in (run_case, run_lookup_case) else adversary
         run, overrun, wall, requests_made = runner(server, spec, extra)
         result = run.adhoc()
         message = result.get("msg", "")
