@@ -79,13 +79,6 @@ def unexpected(plugin, error, secrets):
         "the task (without its credentials) and this message." % (plugin, type(error).__name__, error, ISSUES)))
 
 
-def fail(module, error, secrets):
-    """``fail_json`` with the error's message (scrubbed) and any partial result it carries; a URL's
-    user info (refused before any request) is masked in ``invocation`` too."""
-    module.no_log_values.update(url_passwords(module.params, list(module.params)))
-    module.fail_json(**failure(error, secrets))
-
-
 def run_query(vendor_cls, options, secrets, plugin, work=None, **query_kwargs):
     """One run of a status module, its action plugin or its lookup: the query (``work(query)``,
     by default ``query.run()``), the vendor session closed once whatever happens, and every
@@ -105,23 +98,38 @@ def run_query(vendor_cls, options, secrets, plugin, work=None, **query_kwargs):
     return secrets.scrub_data(result), warnings
 
 
-def run_vendor_module(module, vendor_cls, work):
-    """The ``main()`` body of a module that is not a status module (fleet_agent_action, ...):
-    ``work(vendor)`` returns the result. One secret registry shared with the client, the result
-    scrubbed, the URL's user info masked in ``invocation``, and the last-resort catch."""
-    secrets = vendor_cls.secret_registry(module.params)
-    module.no_log_values.update(secrets.values)
-    module.no_log_values.update(url_passwords(module.params, list(module.params)))
+def vendor_result(vendor_cls, params, work, plugin, secrets=None):
+    """What a module that is not a status module returns (fleet_agent_action, ...): ``work(vendor)``,
+    or ``failed`` with the error's message, any unexpected exception a clean failure naming
+    ``plugin`` (the last-resort catch), the whole result scrubbed. The module's ``main()``
+    (run_vendor_module) and its action plugin in the worker process (``_module_action``) share it."""
+    secrets = secrets if secrets is not None else vendor_cls.secret_registry(params)
     try:
-        result = work(vendor_cls(module.params, client=vendor_cls.make_client(module.params, secrets=secrets)))
+        result = work(vendor_cls(params, client=vendor_cls.make_client(params, secrets=secrets)))
     except ActionGateError as error:
         result = dict(failure(error, secrets), failed=True)
     except Exception as error:  # the last-resort catch: no traceback
-        result = {"failed": True, "msg": unexpected(plugin_name(module._name), error, secrets)}
-    result = secrets.scrub_data(result)
+        result = {"failed": True, "msg": unexpected(plugin, error, secrets)}
+    return secrets.scrub_data(result)
+
+
+def exit_module(module, result, warnings=()):
+    """``fail_json`` when the result says ``failed``, else ``exit_json``; warnings first."""
+    for warning in warnings:
+        module.warn(warning)
     if result.pop("failed", False):
         module.fail_json(**result)
     module.exit_json(**result)
+
+
+def run_vendor_module(module, vendor_cls, work):
+    """The ``main()`` body of a module that is not a status module: ``work(vendor)`` returns the
+    result (vendor_result). One secret registry shared with the client, and the URL's user info
+    masked in ``invocation``."""
+    secrets = vendor_cls.secret_registry(module.params)
+    module.no_log_values.update(secrets.values)
+    module.no_log_values.update(url_passwords(module.params, list(module.params)))
+    exit_module(module, vendor_result(vendor_cls, module.params, work, plugin_name(module._name), secrets))
 
 
 def plugin_name(name):
@@ -140,8 +148,6 @@ def run_status_module(vendor_cls):
     module.no_log_values.update(url_passwords(module.params, vendor_cls.option_names()))
     result, warnings = run_query(vendor_cls, module.params, secrets, plugin_name(module._name),
                                  check_mode=module.check_mode)
-    for warning in warnings:
-        module.warn(warning)
-    if result.pop("failed", False):
-        module.fail_json(**result)
-    module.exit_json(changed=False, **result)
+    if not result.get("failed"):
+        result["changed"] = False
+    exit_module(module, result, warnings)

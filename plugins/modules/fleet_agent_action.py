@@ -209,9 +209,8 @@ import sys
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionGateError
 from ansible_collections.actiongate.agents.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
-from ansible_collections.actiongate.agents.plugins.module_utils._runner import argument_spec, fail
+from ansible_collections.actiongate.agents.plugins.module_utils._runner import argument_spec, run_vendor_module
 from ansible_collections.actiongate.agents.plugins.module_utils._vendor import CONNECTION_SPEC
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet import FleetActions
 
@@ -230,11 +229,7 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec(CONNECTION_SPEC, FleetActions.OPTIONS),
                            supports_check_mode=True, **FleetActions.MODULE_KWARGS)
     require_requests_on_target(module)
-    try:
-        result = FleetActions(module.params).run(check_mode=module.check_mode)
-    except ActionGateError as error:
-        fail(module, error, FleetActions.secrets(module.params))
-    module.exit_json(**result)
+    run_vendor_module(module, FleetActions, lambda vendor: vendor.run(check_mode=module.check_mode))
 
 
 if __name__ == "__main__":

@@ -24,14 +24,12 @@ import sys
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionGateError
 from ansible_collections.actiongate.agents.plugins.module_utils._http import HAS_REQUESTS
 from ansible_collections.actiongate.agents.plugins.module_utils._runner import (
     argument_spec,
-    failure,
     plugin_name,
     requests_missing,
-    unexpected,
+    vendor_result,
 )
 from ansible_collections.actiongate.agents.plugins.module_utils._vendor import CONNECTION_SPEC
 from ansible_collections.actiongate.agents.plugins.plugin_utils._action import ActionStatusAction, masked
@@ -74,17 +72,10 @@ class ModuleAction(ActionStatusAction):
         return vendor.secret_registry(params).scrub_data(masked(outcome, validation._no_log_values))
 
     def outcome(self, params, host):
+        """The module's result, computed here: the same run as the module's ``main()`` (vendor_result)."""
         if not HAS_REQUESTS:
             return {"failed": True, "msg": requests_missing()}
-        vendor = self.VENDOR
-        secrets = vendor.secret_registry(params)
-        try:
-            result = self.work(vendor(params, client=vendor.make_client(params, secrets=secrets)))
-        except ActionGateError as error:
-            result = dict(failure(error, secrets), failed=True)
-        except Exception as error:  # pylint: disable=broad-except  # the last-resort catch: no traceback
-            result = {"failed": True, "msg": unexpected(plugin_name(self._task.resolved_action), error, secrets)}
-        return secrets.scrub_data(result)
+        return vendor_result(self.VENDOR, params, self.work, plugin_name(self._task.resolved_action or self._task.action))
 
     def work(self, vendor):
         raise NotImplementedError
