@@ -43,7 +43,7 @@ def wait(fetch, timeout, interval, max_interval, stop_early=None, not_found_grac
     start = clock()
     deadline = start + timeout
     history, last_states, polls, delay = [], {}, 0, float(interval)
-    statuses = None
+    statuses = missing = None
     while True:
         polls += 1
         try:

@@ -51,7 +51,7 @@ Echo pages reflect like a careless server: the JSON echo is Kibana's error envel
 body, not HTML-escaped, in ``<pre>`` blocks.
 
 Pytest: ``tests/adversarial/fixtures.py`` defines the session-scoped ``adversary_session`` and the
-per-test ``adversary`` (reset before each test). Test modules elsewhere use them with
-``from tests.adversarial.fixtures import adversary, adversary_session  # noqa: F401``.
+per-test ``adversary`` (reset before each test); the conftest.py of tests/unit and tests/integration
+load them (and the simulator's) for every test there.
 Run it by hand with ``python -m tests.adversarial`` (prints its URLs and CA path).
 """

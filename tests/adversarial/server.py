@@ -72,8 +72,8 @@ def reflect(request: Request) -> dict[str, Any]:
         "method": request.method,
         "path": request.path,
         "query": request.query_string.decode("latin-1"),
-        "args": {k: v for k, v in parse_qs(request.query_string.decode("latin-1"), keep_blank_values=True).items()},
-        "headers": {k: v for k, v in request.headers.items()},
+        "args": dict(parse_qs(request.query_string.decode("latin-1"), keep_blank_values=True)),
+        "headers": dict(request.headers.items()),
         "cookies": dict(request.cookies),
         "body": body,
     }

@@ -54,7 +54,7 @@ def _handler(proxy: ForwardProxy) -> type:
 
         def do_CONNECT(self) -> None:  # noqa: N802 - http.server's naming
             proxy.record("CONNECT", self.path)
-            host, _, port = self.path.rpartition(":")
+            host, _colon, port = self.path.rpartition(":")
             try:
                 upstream = socket.create_connection((host, int(port)), timeout=10)
             except OSError as error:
@@ -102,7 +102,7 @@ def _tunnel(client: socket.socket, upstream: socket.socket) -> None:
     sockets = [client, upstream]
     try:
         while True:
-            readable, _, broken = select.select(sockets, [], sockets, 30)
+            readable, _writable, broken = select.select(sockets, [], sockets, 30)
             if broken or not readable:
                 return
             for source in readable:

@@ -241,7 +241,7 @@ def test_a_project_playbook_imports_the_collection_playbook_by_name(tmp_path):
 
 
 def test_a_lookup_reads_the_injected_ca_path_too(simulator, tmp_path):
-    inputs, _, action_id = fleet_case(simulator)
+    inputs, _unused, action_id = fleet_case(simulator)
     inputs["ca_cert"] = Path(simulator.ca_path).read_text()
     env = awx_inject(load("fleet"), inputs, tmp_path)
     run = run_playbook(tmp_path, [{"name": "read", "ansible.builtin.set_fact": {

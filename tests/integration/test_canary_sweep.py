@@ -25,7 +25,6 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.actiongate.agents.plugins.module_utils._secrets import basic_pair, encodings
-from tests.adversarial.fixtures import adversary, adversary_session  # noqa: F401  (fixtures)
 from tests.integration.helpers import run_playbook
 
 FIXTURES = Path(__file__).resolve().parents[1] / "unit" / "fixtures"

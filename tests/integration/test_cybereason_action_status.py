@@ -390,9 +390,9 @@ def test_every_run_logs_out_at_the_end(simulator, tmp_path):
         status_task(simulator, "read", action_ids=[batch]),
         status_task(simulator, "wait", action_ids=[batch], wait=True),
         status_task(simulator, "missing", action_ids=[12345]),  # a failed run logs out too
-        {"name": "lookup", "ansible.builtin.set_fact": {"found": "{{ lookup('%s', %d, url='%s', username='%s', "
-                                                                  "password='%s') }}" % (
-            MODULE, batch, simulator.http_url, USER, PASSWORD)}},
+        {"name": "lookup", "ansible.builtin.set_fact": {
+            "found": "{{ lookup('%s', %d, url='%s', username='%s', password='%s') }}" % (
+                MODULE, batch, simulator.http_url, USER, PASSWORD)}},
     ])
     assert run.task("missing")["failed"] is True and not run.task("wait").get("failed")
     assert run.task("lookup")["ansible_facts"]["found"]["action_id"] == str(batch)

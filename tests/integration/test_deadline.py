@@ -12,7 +12,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.adversarial.fixtures import adversary, adversary_session  # noqa: F401
 from tests.integration.helpers import run_adhoc, run_playbook
 
 API_KEY = "c2ltLWtleTpzZWNyZXQ="

@@ -49,8 +49,8 @@ def test_wait_until_finished(simulator, tmp_path):
     records = [r for r in simulator.requests_log(JOBS + "/" + job) if r["path"] == JOBS + "/" + job]
     nodes = simulator.requests_log(JOBS + "/" + job + "/nodes")
     assert len(records) == len(nodes) == result["polls"]
-    assert all(dict(urllib.parse.parse_qsl(r["query"])) == {"limit": "1000", "offset": "0", "order_by": "name",
-                                                             "order": "asc"} for r in nodes)
+    expected = {"limit": "1000", "offset": "0", "order_by": "name", "order": "asc"}
+    assert all(dict(urllib.parse.parse_qsl(r["query"])) == expected for r in nodes)
 
 
 def test_failed_nodes_become_errors_and_fail_the_task(simulator, tmp_path):
@@ -238,7 +238,7 @@ def test_requested_token_lives_the_wait_plus_a_margin(simulator, tmp_path):
 def test_rbac_url_on_another_origin_is_allowed_for_the_login(simulator, tmp_path):
     # rbac_url (HTTPS) and url (HTTP) are different origins: the login goes to rbac_url, reads to url
     job = create(simulator, count=1)
-    args = dict(login_args(simulator), rbac_url=simulator.https_url, ca_path=simulator.ca_path)
+    args = {**login_args(simulator), "rbac_url": simulator.https_url, "ca_path": simulator.ca_path}
     run = run_playbook(tmp_path, [status_task(simulator, action_ids=[job], **args)])
     assert not run.task("status").get("failed"), run.task("status").get("msg")
     assert [r["scheme"] for r in simulator.requests_log(TOKEN_PATH)] == ["https"]
@@ -296,8 +296,8 @@ def test_list_recent_jobs_and_check_mode(simulator, tmp_path):
     assert [a["action_id"] for a in listed] == [second, first]
     check = run.task("check")
     assert not check.get("failed") and check["terminal"] is False and "polls" not in check
-    assert [r["path"] for r in simulator.requests_log(JOBS + "/" + second)] == [JOBS + "/" + second,
-                                                                              JOBS + "/" + second + "/nodes"]
+    job_path = JOBS + "/" + second
+    assert [r["path"] for r in simulator.requests_log(job_path)] == [job_path, job_path + "/nodes"]
 
 
 def test_module_defaults_group(simulator, tmp_path):

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.adversarial.fixtures import adversary, adversary_session  # noqa: F401  (fixtures)
 from tests.integration.helpers import clock_starts_on_first_poll, run_adhoc, run_playbook
 
 API_KEY = "c2ltLWtleTpzZWNyZXQ="

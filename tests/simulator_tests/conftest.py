@@ -2,4 +2,7 @@
 
 from __future__ import annotations
 
-from tests.simulator.fixtures import SimHandle, simulator, simulator_session  # noqa: F401  (fixtures)
+from tests.simulator.fixtures import simulator, simulator_session
+
+# pytest finds fixtures by name in a conftest's namespace; __all__ says these imports are for that.
+__all__ = ("simulator", "simulator_session")

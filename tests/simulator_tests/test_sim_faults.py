@@ -30,7 +30,7 @@ def test_trickle_a_byte_a_second_defeats_a_per_read_timeout(simulator):
     simulator.fault(kind="trickle", path=STATUS, rate=1)
     started = time.monotonic()
     with requests.get(simulator.http_url + STATUS, headers=AUTH, timeout=1.5, stream=True) as answer:
-        for _ in range(3):
+        for _byte in range(3):
             assert len(answer.raw.read(1)) == 1  # each byte within the 1.5 s read timeout
     assert time.monotonic() - started >= 2.5
 

@@ -12,7 +12,6 @@ from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
     ApiError, DeadlineExceeded, TransportError,
 )
 from ansible_collections.actiongate.agents.plugins.module_utils._http import DEADLINE_GRACE, ApiClient
-from tests.adversarial.fixtures import adversary, adversary_session  # noqa: F401
 
 
 class FakeClock:

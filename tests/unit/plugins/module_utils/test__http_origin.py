@@ -9,7 +9,6 @@ import pytest
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError, OriginRefused, TransportError
 from ansible_collections.actiongate.agents.plugins.module_utils._http import ApiClient, origin
-from tests.adversarial.fixtures import adversary, adversary_session  # noqa: F401
 
 TOKEN = 'tok&%"\\ +/=en-123'
 PASSWORD = 'pa&%"\\ +/=ss-456'

@@ -10,7 +10,6 @@ import pytest
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError, ConfigError, DeadlineExceeded
 from ansible_collections.actiongate.agents.plugins.module_utils._http import DEADLINE_GRACE, ApiClient
 from ansible_collections.actiongate.agents.plugins.module_utils._pool import map_bounded
-from tests.adversarial.fixtures import adversary, adversary_session  # noqa: F401
 
 
 class InFlight:
