@@ -4,17 +4,16 @@ Puppet's docs (tests/unit/fixtures/recorded/puppet/README.md)."""
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError
 from ansible_collections.actiongate.agents.plugins.module_utils._status import ActionStatus, FailurePolicy
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors import puppet
+from tests.unit.plugins.module_utils._vendors.json_shapes import examples, json_values, mutated, print_line
 
 RECORDED = Path(__file__).parents[3] / "fixtures" / "recorded" / "puppet"
 
@@ -58,11 +57,8 @@ KEYS = ["commits", "pagination", "events", "objects", "object", "message", "stat
         "finish_timestamp", "items", "name", "node_count", "node_states", "status", "enter_time", "exit_time",
         "details", "result", "detail", "msg", "error", "_error", "type", "id", "started_timestamp",
         "finished_timestamp", "command", "total", "finished", "failed"]
-SCALARS = (st.none() | st.booleans() | st.integers(min_value=-2 ** 70, max_value=2 ** 70) | st.floats()
-           | st.text(max_size=12) | st.sampled_from(["finished", "failed", "skipped", "running", "12", "81",
-                                                      'via orchestrator job "7"', "2024-01-01T00:00:00Z"]))
-JSON = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4)
-                    | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=6), inner, max_size=5), max_leaves=25)
+JSON = json_values(words=["finished", "failed", "skipped", "running", "12", "81", 'via orchestrator job "7"',
+                         "2024-01-01T00:00:00Z"], keys=KEYS, bits=70, nan=True)
 EXAMPLES = 200
 COUNTS = {}
 
@@ -84,56 +80,26 @@ def judged(name, body):
     return statuses
 
 
-def paths(value, prefix=()):
-    """Every path (tuple of keys and indexes) inside a JSON value."""
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found.extend(paths(item, prefix + (key,)))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found.extend(paths(item, prefix + (index,)))
-    return found
-
-
-def mutate(body, path, operation, replacement):
-    """``body`` with the value at ``path`` removed, nulled or replaced by another JSON value."""
-    body = copy.deepcopy(body)
-    if not path:
-        return None if operation != "retype" else replacement
-    parent = body
-    for step in path[:-1]:
-        parent = parent[step]
-    if operation == "remove":
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = None if operation == "null" else replacement
-    return body
-
-
 def fuzz(name):
-    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @examples(EXAMPLES, suppress_health_check=list(HealthCheck), database=None)
     @given(body=JSON)
     def arbitrary(body):
         judged(name, body)
 
-    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-    @given(data=st.data(), operation=st.sampled_from(["remove", "null", "retype"]), replacement=JSON)
-    def mutated(data, operation, replacement):
-        original = recorded(data.draw(st.sampled_from(PARSERS[name][2])))
-        path = data.draw(st.sampled_from(paths(original)))
-        judged(name, mutate(original, path, operation, replacement))
+    @examples(EXAMPLES, suppress_health_check=list(HealthCheck), database=None)
+    @given(body=mutated([recorded(file_name) for file_name in PARSERS[name][2]], JSON, root=True))
+    def mutated_answer(body):
+        judged(name, body)
 
     arbitrary()
-    mutated()
+    mutated_answer()
 
 
 @pytest.mark.parametrize("name", sorted(PARSERS))
-def test_parser_answers_any_json_with_statuses_or_our_error(name, capsys):
+def test_parser_answers_any_json_with_statuses_or_our_error(name, request):
     COUNTS.pop(name, None)
     fuzz(name)
-    with capsys.disabled():
-        print("\nhypothesis examples run for the Puppet %s parser: %d" % (name, COUNTS[name]))
+    print_line(request.config, "hypothesis examples run for the Puppet %s parser: %d" % (name, COUNTS[name]))
     assert COUNTS[name] >= EXAMPLES  # both strategies ran
 
 

@@ -8,13 +8,12 @@ examples run per parser is printed at the end of the module's run."""
 
 from __future__ import annotations
 
-import copy
 import json
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
     ActionGateError, ApiError, ConfigError,
@@ -25,10 +24,11 @@ from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspa
     RackspaceBackupAgentEvents, RackspaceBackupStatus, endpoint_base, net_date, next_marker, parse_access, parse_events,
     snake, split_endpoint,
 )
+from tests.unit.plugins.module_utils._vendors.json_shapes import examples, json_values, mutated, print_line
 
 RECORDED = Path(__file__).parents[3] / "fixtures" / "recorded" / "rackspace"
 COUNTS = Counter()
-EXAMPLES = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EXAMPLES = examples(300)
 
 
 def recorded(name):
@@ -64,9 +64,7 @@ def report_examples(request):
     yield
     line = "hypothesis examples run per Rackspace parser: %s" % ", ".join(
         "%s %d" % (name, COUNTS[name]) for name in sorted(COUNTS))
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    with capture.global_and_fixture_disabled():
-        print("\n" + line)
+    print_line(request.config, line)
 
 
 # ---- endpoints by version -----------------------------------------------------------------------
@@ -208,40 +206,7 @@ def test_v2_recorded_backup_and_events():
 
 # ---- any JSON value: statuses or the collection's error ---------------------------------------
 
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-2 ** 64, max_value=2 ** 64)
-    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5),
-    max_leaves=20)
-
-
-def mutations(answer):
-    """The recorded answer with one field (at any depth) removed, nulled or retyped."""
-    paths = []
-
-    def walk(value, path):
-        if isinstance(value, dict):
-            for key, item in value.items():
-                paths.append(path + (key,))
-                walk(item, path + (key,))
-        elif isinstance(value, list):
-            for index, item in enumerate(value[:3]):
-                paths.append(path + (index,))
-                walk(item, path + (index,))
-    walk(answer, ())
-
-    def apply(choice):
-        path, how, value = choice
-        changed = copy.deepcopy(answer)
-        parent = changed
-        for key in path[:-1]:
-            parent = parent[key]
-        if how == "remove":
-            del parent[path[-1]]
-        else:
-            parent[path[-1]] = None if how == "null" else value
-        return changed
-    return st.tuples(st.sampled_from(paths), st.sampled_from(["remove", "null", "retype"]), JSON).map(apply)
+JSON = json_values(bits=64, infinity=False, key_size=12, max_leaves=20)
 
 
 def keyed(answer):
@@ -251,7 +216,7 @@ def keyed(answer):
 
 def answers(name):
     answer = recorded(name)
-    return JSON | mutations(answer) | keyed(answer)
+    return JSON | mutated([answer], JSON, items=3) | keyed(answer)
 
 
 def holds(name, call, *labels):

@@ -6,66 +6,38 @@ The number of examples run per parser is printed at the end of the module's run.
 
 from __future__ import annotations
 
-import copy
 import json
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError
 from ansible_collections.actiongate.agents.plugins.module_utils._status import STATES, ActionStatus, FailurePolicy
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cortex_xdr import CortexXdr
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cybereason import Cybereason, item_key
+from tests.unit.plugins.module_utils._vendors.json_shapes import examples, json_values, mutated, print_line
 
 RECORDED = Path(__file__).parents[3] / "fixtures" / "recorded"
 EXAMPLES: Counter = Counter()
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = examples(300)
 
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-2**63, max_value=2**63) | st.floats(allow_nan=False)
-    | st.text(max_size=12) | st.sampled_from(["PENDING", "canceled", "true", "Succeeded", "AbortTimeout", "-5", "7"]),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-        st.sampled_from(["reply", "data", "errorReasons", "batchId", "globalStats", "stats", "finalState",
-                         "totalNumberOfProbes", "Succeeded", "AbortTimeout", "aborterUser", "abortTime",
-                         "abortTimeout", "startTime", "e1", "errorData", "errorDescription"]) | st.text(max_size=6),
-        inner, max_size=5),
-    max_leaves=25)
+JSON = json_values(
+    words=["PENDING", "canceled", "true", "Succeeded", "AbortTimeout", "-5", "7"],
+    keys=["reply", "data", "errorReasons", "batchId", "globalStats", "stats", "finalState", "totalNumberOfProbes",
+          "Succeeded", "AbortTimeout", "aborterUser", "abortTime", "abortTimeout", "startTime", "e1", "errorData",
+          "errorDescription"])
 
 
 def recorded(vendor):
     return [json.loads(p.read_text()) for p in sorted((RECORDED / vendor).glob("*.json"))]
 
 
-def paths(value, prefix=()):
-    """Every path (a tuple of keys and indexes) into a JSON document, the root excluded."""
-    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, child in children:
-        yield prefix + (key,)
-        yield from paths(child, prefix + (key,))
-
-
-def mutate(document, path, how, replacement):
-    """A copy of ``document`` with the field at ``path`` removed, nulled or given another value."""
-    result = copy.deepcopy(document)
-    parent = result
-    for key in path[:-1]:
-        parent = parent[key]
-    if how == "remove":
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = None if how == "null" else replacement
-    return result
-
-
-def mutated(vendor):
+def mutated_answers(vendor):
     """Recorded answers of ``vendor`` with one field removed, nulled or retyped."""
-    answers = [doc["answer"] for doc in recorded(vendor)]
-    return st.sampled_from(answers).flatmap(lambda answer: st.tuples(
-        st.just(answer), st.sampled_from(list(paths(answer))), st.sampled_from(["remove", "null", "retype"]), JSON
-    ).map(lambda t: mutate(*t)))
+    return mutated([doc["answer"] for doc in recorded(vendor)], JSON)
 
 
 class FakeClient:
@@ -146,7 +118,7 @@ def test_cortex_xdr_any_json_inside_the_envelope(answer):
 
 
 @SETTINGS
-@given(mutated("cortex_xdr"))
+@given(mutated_answers("cortex_xdr"))
 def test_cortex_xdr_recorded_answers_with_a_field_removed_nulled_or_retyped(answer):
     judge_xdr(answer)
 
@@ -166,7 +138,7 @@ def test_cybereason_any_json_list_of_batches(body):
 
 
 @SETTINGS
-@given(mutated("cybereason"))
+@given(mutated_answers("cybereason"))
 def test_cybereason_recorded_answers_with_a_field_removed_nulled_or_retyped(body):
     judge_cybereason(body)
 
@@ -200,11 +172,4 @@ def report_examples(request):
     yield
     line = "hypothesis examples run per parser: %s" % ", ".join(
         "%s=%d" % (name, EXAMPLES[name]) for name in ("cortex_xdr", "cybereason"))
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if capture is not None and reporter is not None:
-        with capture.global_and_fixture_disabled():
-            reporter.write_line("")
-            reporter.write_line(line)
-    else:
-        print(line)
+    print_line(request.config, line)
