@@ -56,7 +56,11 @@ class ModuleAction(ActionStatusAction):
             wanted = self._templar.template(wanted)
         if not wanted or str(wanted).startswith("auto"):
             return True
-        return os.path.realpath(str(wanted)) == os.path.realpath(sys.executable)
+        # The same interpreter file *and* the same bin directory: every venv's python resolves to its
+        # base interpreter, so comparing real paths alone would take a venv without requests for ours.
+        wanted = str(wanted)
+        return (os.path.realpath(wanted) == os.path.realpath(sys.executable)
+                and os.path.realpath(os.path.dirname(wanted)) == os.path.realpath(os.path.dirname(sys.executable)))
 
     def run_here(self, task_vars):
         vendor = self.VENDOR

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 from tests.integration.helpers import run_adhoc, run_playbook
 
@@ -169,10 +171,15 @@ def test_space_id_cannot_reach_another_kibana_path(simulator, tmp_path):
 def test_missing_requests_names_the_target_hosts_python(simulator, tmp_path):
     """fleet_agent_action runs on the target like any module: the message names that host's Python."""
     task = action_task(simulator, action="upgrade", agents=["agent-01"], version="8.15.0")
-    task["vars"] = {"ansible_python_interpreter": "/usr/bin/python3"}  # this machine's, without requests
+    # a Python without requests, whatever this machine's own interpreters have installed
+    bare = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=120)
+    python = str(bare / "bin" / "python")
+    assert subprocess.run([python, "-c", "import requests"], capture_output=True, check=False).returncode != 0
+    task["vars"] = {"ansible_python_interpreter": python}
     result = run_playbook(tmp_path, [task]).task("start")
     assert result["failed"] is True
-    assert "requests" in result["msg"] and "/usr/bin/python3" in result["msg"]
+    assert "requests" in result["msg"] and python in result["msg"]
     assert "target host" in result["msg"] and "delegate_to" in result["msg"]
     assert simulator.requests_log("/api/fleet") == []
 
