@@ -129,7 +129,7 @@ class Fleet(Vendor):
         statuses = []
         for index, item in enumerate(self.page(0)):
             status = self.parse_item(item, index)
-            if not types or str(status.extra["type"]).upper() in types:
+            if not types or str(status.data["type"]).upper() in types:
                 statuses.append(status)
         return statuses
 
