@@ -57,8 +57,8 @@ KEYS = ["commits", "pagination", "events", "objects", "object", "message", "stat
         "finish_timestamp", "items", "name", "node_count", "node_states", "status", "enter_time", "exit_time",
         "details", "result", "detail", "msg", "error", "_error", "type", "id", "started_timestamp",
         "finished_timestamp", "command", "total", "finished", "failed"]
-JSON = json_values(words=["finished", "failed", "skipped", "running", "12", "81", 'via orchestrator job "7"',
-                         "2024-01-01T00:00:00Z"], keys=KEYS, bits=70, nan=True)
+WORDS = ["finished", "failed", "skipped", "running", "12", "81", 'via orchestrator job "7"', "2024-01-01T00:00:00Z"]
+JSON = json_values(words=WORDS, keys=KEYS, bits=70, nan=True)
 EXAMPLES = 200
 COUNTS = {}
 
