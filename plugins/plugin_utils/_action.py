@@ -83,7 +83,7 @@ class ActionStatusAction(ActionBase):
         """True when a module would run on the controller as this user: connection ``local``
         (also what ``delegate_to: localhost`` gives) and no ``become``."""
         name = getattr(self._connection, "_load_name", None) or self._connection.transport
-        return str(name).split(".")[-1] == "local" and not self._play_context.become
+        return str(name).rsplit(".", maxsplit=1)[-1] == "local" and not self._play_context.become
 
     def run_on_target(self, result, task_vars):
         """The module itself, shipped to and run on the task's host, as ``normal`` runs a module."""

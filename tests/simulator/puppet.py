@@ -169,9 +169,8 @@ class Job:
     def node_steps(self, node: dict[str, Any]) -> list[tuple[str, float]]:
         """The states a node passes through, as activity events use the job vocabulary."""
         steps = [("new", self.created), ("ready", self.ready_at)]
-        halt = self.halt()
-        if halt is not None and self.skipped(node):
-            kind, at = halt
+        if self.skipped(node):
+            kind, at = self.halt() or ("", 0.0)  # skipped() is only true when halt() is not None
             return [s for s in steps if s[1] < at] + [(kind, at)]
         steps.append(("running", node["start"]))
         if self.stopped_at is not None and node["start"] < self.stopped_at < node["finish"]:
