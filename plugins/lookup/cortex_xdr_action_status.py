@@ -36,6 +36,7 @@ extends_documentation_fragment:
   - actiongate.agents.cortex_xdr.query
   - actiongate.agents.connection
   - actiongate.agents.wait
+  - actiongate.agents.per_id
 """
 
 EXAMPLES = r"""

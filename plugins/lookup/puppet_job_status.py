@@ -37,6 +37,7 @@ extends_documentation_fragment:
   - actiongate.agents.puppet.jobs_query
   - actiongate.agents.connection
   - actiongate.agents.wait
+  - actiongate.agents.per_id
 """
 
 EXAMPLES = r"""

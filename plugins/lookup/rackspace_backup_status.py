@@ -40,6 +40,7 @@ extends_documentation_fragment:
   - actiongate.agents.rackspace.backup_status
   - actiongate.agents.connection
   - actiongate.agents.wait
+  - actiongate.agents.per_id
 """
 
 EXAMPLES = r"""

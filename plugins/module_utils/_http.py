@@ -105,6 +105,14 @@ if HAS_REQUESTS:
         def proxy_manager_for(self, proxy, **proxy_kwargs):
             return _watch(super(_Adapter, self).proxy_manager_for(proxy, **proxy_kwargs))
 
+    class _SafeJar(requests.cookies.RequestsCookieJar):
+        """The session's cookie jar, iterated over a snapshot taken under its own lock: the jar
+        locks its writes, but not its iteration, which ``merge_cookies`` does for every request."""
+
+        def __iter__(self):
+            with self._cookies_lock:
+                return iter(list(super(_SafeJar, self).__iter__()))
+
 
 def _watch(manager):
     # Only urllib3's own pool classes are swapped (a SOCKS manager keeps its own: no watchdog).
@@ -313,11 +321,21 @@ class ApiClient:
         self.deadline = None
         self.requests_made = 0
         # Concurrent GETs from a small thread pool share this client: the counter and the
-        # Retry-After hold (one 429 slows every worker) change under this lock. The session's
-        # connection pool and cookie jar are thread-safe; its headers are set before any worker runs.
+        # Retry-After hold (one 429 slows every worker) change under this lock.
         self._lock = threading.Lock()
         self._hold_until = self._hold_owner = None
+        # One shared Session, not one per worker: requests does not promise a Session is
+        # thread-safe (psf/requests#2766), but what it shares is: urllib3's pools lock themselves
+        # and the cookie jar's writes take its lock. What is not: preparing a request iterates the
+        # session's headers and cookie jar (merge_setting, merge_cookies) and calls its auth (the
+        # Cortex XDR advanced-key nonce), so that is done under ``_session_lock`` (``_prepare``),
+        # header changes mid-run (a token renewed by one worker) take it too (``set_header``), and
+        # the jar iterates a snapshot taken under its own lock (``_SafeJar``: Python 3.11's
+        # cookiejar copies each level as it goes, older ones read it lazily). Sessions per worker
+        # would still have to share the jar and the renewed token, so this is the smaller change.
+        self._session_lock = threading.Lock()
         self.session = requests.Session()
+        self.session.cookies = _SafeJar()
         for prefix in ("https://", "http://"):
             self.session.mount(prefix, _Adapter(pool_maxsize=POOL_CONNECTIONS))
         # Passed on every request too: requests lets REQUESTS_CA_BUNDLE override session.verify.
@@ -357,6 +375,14 @@ class ApiClient:
         """Point the client at another base URL (a catalog endpoint) and allow its origin."""
         self.base_url = url.rstrip("/")
         self.allow_origin(self.base_url, option)
+
+    def set_header(self, name, value):
+        """Set (or with None remove) a header of every later request; safe while workers send."""
+        with self._session_lock:
+            if value is None:
+                self.session.headers.pop(name, None)
+            else:
+                self.session.headers[name] = value
 
     def add_secret(self, value):
         """Register a secret made during the run (session cookie, obtained token, hash, nonce)."""
@@ -454,11 +480,10 @@ class ApiClient:
 
     def _send_once(self, budget, watchdog, method, url, params, json_body, data, headers):
         """The request and its whole body, under the watchdog: ``(trouble, response)``."""
-        timeout = budget.socket_timeout()
         try:
-            response = self.session.request(
-                method, url, params=params, json=json_body, data=data, headers=headers, timeout=(timeout, timeout),
-                allow_redirects=False, verify=self.verify, stream=True)
+            prepared, settings = self._prepare(method, url, params, json_body, data, headers)
+            timeout = budget.socket_timeout()
+            response = self.session.send(prepared, timeout=(timeout, timeout), allow_redirects=False, **settings)
         except requests.exceptions.SSLError as exc:
             if watchdog.fired:
                 return self._trouble(budget, True, "waiting for the answer of", exc), None
@@ -483,6 +508,14 @@ class ApiClient:
             timed_out = watchdog.fired or isinstance(exc, (socket.timeout, urllib3.exceptions.TimeoutError))
             return self._trouble(budget, timed_out, "reading the answer of", exc), None
         return None, response
+
+    def _prepare(self, method, url, params, json_body, data, headers):
+        """What ``Session.request`` does before it sends, under the session lock (see __init__)."""
+        with self._session_lock:
+            prepared = self.session.prepare_request(requests.Request(
+                method=method, url=url, headers=headers, data=data or {}, json=json_body, params=params or {}))
+            settings = self.session.merge_environment_settings(prepared.url, {}, True, self.verify, None)
+        return prepared, settings
 
     def _trouble(self, budget, timed_out, doing, exc):
         """The TransportError for a failed attempt; DeadlineExceeded at once when the run's time is up."""

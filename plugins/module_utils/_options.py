@@ -153,6 +153,16 @@ def summarise(items, limit=MAX_LISTED, render=repr):
     return shown
 
 
+def describe(value):
+    """A short, safe description of an unexpected JSON value for messages (Cortex XDR, Cybereason)."""
+    kinds = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+             float: "a number", type(None): "null"}
+    kind = kinds.get(type(value), type(value).__name__)
+    if isinstance(value, (dict, list)):
+        return "%s of %d item%s" % (kind, len(value), "" if len(value) == 1 else "s")
+    return "%s (%.60r)" % (kind, value)
+
+
 def _number(value):
     value = float(value)
     return str(int(value)) if value.is_integer() else str(value)

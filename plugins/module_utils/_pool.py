@@ -28,6 +28,30 @@ from ansible_collections.actiongate.agents.plugins.module_utils._http import DEA
 DEFAULT_WORKERS = 8
 MAX_WORKERS = 64
 
+# The option of every plugin that reads one id per request (Cortex XDR, Puppet jobs, Rackspace
+# backups and restores), merged into its vendor's OPTIONS and OPTION_RANGES (doc fragment
+# ``per_id``), so the shells check it before any request.
+OPTION = "max_concurrent_requests"
+PER_ID_OPTIONS = {OPTION: {"type": "int", "default": DEFAULT_WORKERS}}
+PER_ID_RANGES = {OPTION: (1, MAX_WORKERS)}
+
+
+def read_each(fn, ids, options, client, noun="id"):
+    """``[fn(i) for i in ids]`` for one poll of a per-id vendor: at most ``max_concurrent_requests``
+    at once (default 8), under the client's one deadline, in the order asked."""
+    workers = options.get(OPTION)
+    # getattr: a stand-in client of a unit test may have neither (no deadline: per-call budgets).
+    return map_bounded(fn, ids, max_workers=DEFAULT_WORKERS if workers is None else workers,
+                       deadline=getattr(client, "deadline", None), clock=getattr(client, "_clock", time.monotonic),
+                       label="the read of %s" % noun)
+
+
+def naming(error, prefix):
+    """``error`` (an ActionGateError, its type kept) with ``prefix`` before its message: which id failed."""
+    error.message = prefix + error.message
+    error.args = (error.message,) + tuple(error.args[1:])
+    return error
+
 
 def map_bounded(fn, items, max_workers=DEFAULT_WORKERS, deadline=None, clock=time.monotonic, label="requests"):
     """``[fn(item) for item in items]``, at most ``max_workers`` at once, in input order.

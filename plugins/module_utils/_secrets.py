@@ -18,6 +18,7 @@ __metaclass__ = type
 
 import base64
 import json
+import threading
 
 try:
     from urllib.parse import quote, quote_plus
@@ -52,6 +53,9 @@ class SecretRegistry:
     remove every registered secret, in every encoding, from text and from nested data."""
 
     def __init__(self, values=()):
+        # Pool workers (_pool.map_bounded) add secrets (a nonce per request) while others scrub:
+        # adding and sorting take this lock, so no scrub misses a form added before it.
+        self._lock = threading.RLock()
         self._forms = set()
         self._ordered = ()
         self.values = set()
@@ -59,7 +63,8 @@ class SecretRegistry:
             self.add(value)
 
     def __iter__(self):
-        return iter(sorted(self.values))
+        with self._lock:
+            return iter(sorted(self.values))
 
     def __len__(self):
         return len(self.values)
@@ -71,9 +76,11 @@ class SecretRegistry:
         text = str(value)
         if len(text) < MIN_SECRET_LENGTH or text in self.values:
             return value
-        self.values.add(text)
-        self._forms |= encodings(text)
-        self._ordered = None  # sorted again on the next scrub, not on every add (a nonce per request)
+        forms = encodings(text)
+        with self._lock:
+            self.values.add(text)
+            self._forms |= forms
+            self._ordered = None  # sorted again on the next scrub, not on every add (a nonce per request)
         return value
 
     def add_basic(self, user, password):
@@ -83,14 +90,16 @@ class SecretRegistry:
             self._add_form(basic_pair(user, password))
 
     def _add_form(self, form):
-        self._forms.add(form)
-        self._ordered = None
+        with self._lock:
+            self._forms.add(form)
+            self._ordered = None
 
     def _forms_longest_first(self):
         # Longest first, so a secret that contains another is masked whole.
-        if self._ordered is None:
-            self._ordered = tuple(sorted(self._forms, key=len, reverse=True))
-        return self._ordered
+        with self._lock:
+            if self._ordered is None:
+                self._ordered = tuple(sorted(self._forms, key=len, reverse=True))
+            return self._ordered
 
     def scrub(self, text):
         """``text`` with every registered secret form replaced by the mask."""

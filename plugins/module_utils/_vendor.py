@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import threading
 
 try:
     from urllib.parse import quote
@@ -98,6 +99,11 @@ class Vendor:
     def __init__(self, options, client=None):
         self.options = options
         self.client = client or self.make_client(options)
+        # Renewals after a 401 (``get``): one lock, so the workers of a pool that all see the
+        # same token refused log in once between them (_pool.read_each).
+        self._renew_lock = threading.Lock()
+        self._renewals = 0
+        self._renewal_untried = False
 
     @classmethod
     def option_names(cls):
@@ -158,17 +164,47 @@ class Vendor:
         """GET JSON with the vendor's login: log in when needed, and once more on a 401 when the
         credentials allow a fresh login (a token or session that expired during a long wait)."""
         fresh = self.ensure_login()
+        seen = self._renewals
         try:
-            return self.client.get_json(path, params=params)
+            return self._worked(seen, self.client.get_json(path, params=params))
         except AuthError as error:
-            if error.status != 401 or fresh or not self.can_login():
+            if error.status != 401 or fresh or not self.can_login() or not self._renew(seen):
                 raise
-        self.login()
-        return self.client.get_json(path, params=params)
+        seen = self._renewals
+        return self._worked(seen, self.client.get_json(path, params=params))
+
+    def _worked(self, seen, answer):
+        """A request with the token of renewal ``seen`` was answered: if that is still the current
+        token, it has worked, and may be renewed when it expires."""
+        with self._renew_lock:
+            if seen == self._renewals:
+                self._renewal_untried = False
+        return answer
+
+    def _renew(self, seen):
+        """Log in again after a 401 on the token of renewal ``seen``. A request sent before
+        another worker's renewal just retries with the new token; a token from a renewal that has
+        not yet worked is not renewed again (False: the 401 stands). At most one login per token."""
+        with self._renew_lock:
+            if self._renewals != seen:
+                return True
+            if self._renewal_untried:
+                return False
+            self.login()
+            self._renewals += 1
+            self._renewal_untried = True
+            return True
 
     def ensure_login(self):
         """Log in if this run has not yet; True when it just did. Vendors with a login override it."""
         return False
+
+    def login_first(self):
+        """Log in before a pool of workers starts (each would log in otherwise). A token just
+        obtained has not yet worked: a 401 on it stands, it is not renewed (``_renew``)."""
+        if self.ensure_login():
+            with self._renew_lock:
+                self._renewal_untried = True
 
     def can_login(self):
         """Whether the options hold credentials for a fresh login (not just a fixed token)."""

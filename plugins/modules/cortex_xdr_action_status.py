@@ -48,6 +48,7 @@ extends_documentation_fragment:
   - actiongate.agents.cortex_xdr.query
   - actiongate.agents.connection
   - actiongate.agents.wait
+  - actiongate.agents.per_id
   - actiongate.agents.attributes
   - actiongate.agents.attributes.action_group_cortex_xdr
 seealso:

@@ -54,6 +54,7 @@ extends_documentation_fragment:
   - actiongate.agents.puppet.jobs_query
   - actiongate.agents.connection
   - actiongate.agents.wait
+  - actiongate.agents.per_id
   - actiongate.agents.attributes
   - actiongate.agents.attributes.action_group_puppet
 seealso:

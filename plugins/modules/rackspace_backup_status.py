@@ -47,6 +47,7 @@ extends_documentation_fragment:
   - actiongate.agents.rackspace.backup_status
   - actiongate.agents.connection
   - actiongate.agents.wait
+  - actiongate.agents.per_id
   - actiongate.agents.attributes
   - actiongate.agents.attributes.action_group_rackspace
 seealso:

@@ -63,6 +63,23 @@ def clear_requests() -> Any:
     return jsonify(ok=True)
 
 
+@control.post("/latency")
+def latency() -> Any:
+    """``{"seconds": 0.1, "path": "/"}``: every vendor request under ``path`` answers that much later."""
+    body = request.get_json(force=True)
+    try:
+        sim().set_latency(float(body.get("seconds", 0)), str(body.get("path", "/")))
+    except (ValueError, TypeError) as error:
+        return jsonify(ok=False, error=str(error)), 400
+    return jsonify(ok=True)
+
+
+@control.get("/concurrency")
+def concurrency() -> Any:
+    """Vendor requests in flight now and the most at once since the reset (``?restart=1`` starts over)."""
+    return jsonify(sim().concurrency(restart=request.args.get("restart") == "1"))
+
+
 @control.post("/clock")
 def clock() -> Any:
     body = request.get_json(force=True)
@@ -147,6 +164,11 @@ def _trickled(response: Response, rate: float) -> Response:
     return response
 
 
+def _teardown(_error: BaseException | None) -> None:
+    if g.pop("counted", False):
+        sim().request_ended()
+
+
 def _after(response: Response) -> Response:
     rate = g.pop("trickle", None)
     return _trickled(response, rate) if rate else response
@@ -156,6 +178,8 @@ def _before() -> Response | None:
     if request.path.startswith("/_sim"):
         return None
     state = sim()
+    state.request_started()
+    g.counted = True
     state.log_request({
         "time": time.time(),
         "method": request.method,
@@ -165,6 +189,9 @@ def _before() -> Response | None:
         "body": request.get_data(as_text=True)[:4096],
         "scheme": request.scheme,
     })
+    latency = state.latency_for(request.path)
+    if latency:
+        time.sleep(latency)
     fault = state.take_fault(request.method, request.path)
     return _fault_response(fault) if fault else None
 
@@ -175,6 +202,7 @@ def create_app(state: SimState | None = None) -> Flask:
     app.json.sort_keys = False
     app.before_request(_before)
     app.after_request(_after)
+    app.teardown_request(_teardown)
     app.register_blueprint(control)
     for module in VENDOR_MODULES:
         state.vendors[module.NAME] = module.State(state)

@@ -99,6 +99,12 @@ class SimState:
         self.vendors: dict[str, Any] = {}
         self.base_urls: dict[str, str] = {}
         self.resume_on: str | None = None  # path prefix whose first request restarts a held clock
+        # Latency added to every vendor request whose path starts with ``latency_path`` (a WAN
+        # round trip, for benchmarks and concurrency tests), and a gauge of requests in flight.
+        self.latency = 0.0
+        self.latency_path = "/"
+        self.in_flight = 0
+        self.most_in_flight = 0
 
     def vendor(self, name: str) -> Any:
         return self.vendors[name]
@@ -108,6 +114,8 @@ class SimState:
             self.faults.clear()
             self.requests.clear()
             self.resume_on = None
+            self.latency, self.latency_path = 0.0, "/"
+            self.most_in_flight = self.in_flight
             self.clock.set_speed(1.0)
             for part in self.vendors.values():
                 part.reset()
@@ -130,6 +138,33 @@ class SimState:
         with self.lock:
             self.resume_on = resume_on
             self.clock.set_speed(0.0)
+
+    def set_latency(self, seconds: float, path: str = "/") -> None:
+        if not 0 <= seconds <= 60:
+            raise ValueError("latency is seconds from 0 to 60")
+        with self.lock:
+            self.latency, self.latency_path = seconds, path
+
+    def latency_for(self, path: str) -> float:
+        with self.lock:
+            return self.latency if path.startswith(self.latency_path) else 0.0
+
+    def request_started(self) -> None:
+        with self.lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+
+    def request_ended(self) -> None:
+        with self.lock:
+            self.in_flight -= 1
+
+    def concurrency(self, restart: bool = False) -> dict[str, int]:
+        """Requests in flight now and the most at once (since the last reset or restart)."""
+        with self.lock:
+            found = {"now": self.in_flight, "most": self.most_in_flight}
+            if restart:
+                self.most_in_flight = self.in_flight
+            return found
 
     def log_request(self, entry: dict[str, Any]) -> None:
         with self.lock:

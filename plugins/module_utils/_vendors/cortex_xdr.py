@@ -27,7 +27,9 @@ import re
 import string
 import time
 
-from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError, ConfigError
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionGateError, ApiError, ConfigError
+from ansible_collections.actiongate.agents.plugins.module_utils._options import describe
+from ansible_collections.actiongate.agents.plugins.module_utils._pool import PER_ID_OPTIONS, PER_ID_RANGES, naming, read_each
 from ansible_collections.actiongate.agents.plugins.module_utils._status import (
     CANCELLED, EXPIRED, FAILED, PARTIAL, PENDING, RUNNING, SUCCEEDED, UNKNOWN,
     ActionStatus, error_entry, targets_dict,
@@ -99,7 +101,7 @@ class CortexXdr(Vendor):
     NOT_FOUND_HINT = ("Cortex XDR answered an empty data object, which is what it does for an id it does not know. "
                       "Use the action_id that isolate, unisolate, scan or run_script returned.")
     SECRET_OPTIONS = ("api_key",)
-    OPTIONS = {
+    OPTIONS = dict(PER_ID_OPTIONS, **{
         "url": {"type": "str", "required": True, "env": ["CORTEX_XDR_URL"]},
         "api_key_id": {"type": "str", "required": True, "env": ["CORTEX_XDR_API_KEY_ID"]},
         "api_key": {"type": "str", "required": True, "no_log": True, "env": ["CORTEX_XDR_API_KEY"]},
@@ -107,7 +109,9 @@ class CortexXdr(Vendor):
                       "env": ["CORTEX_XDR_AUTH_TYPE"]},
         "action_ids": {"type": "list", "elements": "str", "required": True},
         "completed_partial": {"type": "str", "default": "failure", "choices": ["failure", "success"]},
-    }
+    })
+    # get_action_status takes one group action id per request: the ids of a poll are read by a bounded pool.
+    OPTION_RANGES = PER_ID_RANGES
 
     def __init__(self, options, client=None):
         super(CortexXdr, self).__init__(options, client)
@@ -137,12 +141,16 @@ class CortexXdr(Vendor):
         return "The API key's role lacks the RBAC permission for this API; give the key a role that can view response actions."
 
     def fetch(self, action_ids):
-        found = {}
-        for action_id in action_ids:
-            status = self.parse_answer(action_id, self.answer(action_id))
-            if status is not None:
-                found[action_id] = status
-        return found
+        statuses = read_each(self.read_one, action_ids, self.options, self.client, "group action")
+        return dict((i, s) for i, s in zip(action_ids, statuses) if s is not None)
+
+    def read_one(self, action_id):
+        """One group action's status (None when the tenant does not know it). The request body
+        holds the id, not the path, so a failure names it here."""
+        try:
+            return self.parse_answer(action_id, self.answer(action_id))
+        except ActionGateError as error:
+            raise naming(error, "Cortex XDR group action %s: " % action_id)
 
     def list_actions(self):
         raise ConfigError("Cortex XDR has no API that lists actions: give action_ids (the action_id that "
@@ -220,16 +228,6 @@ def group_action_id(action_id):
         raise ConfigError("Cortex XDR group action ids are whole numbers (the action_id that isolate, scan and the "
                           "other response actions return), not %.60r." % (action_id,))
     return int(text)
-
-
-def describe(value):
-    """A short, safe description of an unexpected JSON value for messages."""
-    kinds = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
-             float: "a number", type(None): "null"}
-    kind = kinds.get(type(value), type(value).__name__)
-    if isinstance(value, (dict, list)):
-        return "%s of %d item%s" % (kind, len(value), "" if len(value) == 1 else "s")
-    return "%s (%.60r)" % (kind, value)
 
 
 def aggregate(states):

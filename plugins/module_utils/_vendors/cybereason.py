@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
     ActionGateError, ApiError, AuthError, ConfigError, TransportError,
 )
+from ansible_collections.actiongate.agents.plugins.module_utils._options import describe
 from ansible_collections.actiongate.agents.plugins.module_utils._status import (
     CANCELLED, FAILED, PARTIAL, PENDING, RUNNING, SUCCEEDED,
     ActionStatus, error_entry, targets_dict,
@@ -447,16 +448,6 @@ def item_key(value):
     if isinstance(value, str) and _INTEGER.match(value):
         return str(int(value))
     return None
-
-
-def describe(value):
-    """A short, safe description of an unexpected JSON value for messages."""
-    kinds = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
-             float: "a number", type(None): "null"}
-    kind = kinds.get(type(value), type(value).__name__)
-    if isinstance(value, (dict, list)):
-        return "%s of %d item%s" % (kind, len(value), "" if len(value) == 1 else "s")
-    return "%s (%.60r)" % (kind, value)
 
 
 def epoch_iso(value):

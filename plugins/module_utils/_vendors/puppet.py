@@ -29,6 +29,7 @@ except ImportError:  # pragma: no cover - Python 2 is not supported by this coll
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError, AuthError, ConfigError
 from ansible_collections.actiongate.agents.plugins.module_utils._http import envelope_message
+from ansible_collections.actiongate.agents.plugins.module_utils._pool import PER_ID_OPTIONS, PER_ID_RANGES, read_each
 from ansible_collections.actiongate.agents.plugins.module_utils._status import (
     CANCELLED, FAILED, PENDING, RUNNING, SUCCEEDED, UNKNOWN,
     ActionStatus, error_entry, targets_dict,
@@ -172,7 +173,7 @@ class PuppetVendor(Vendor):
 
     def use_token(self, token):
         self.client.add_secret(token)
-        self.client.session.headers["X-Authentication"] = token
+        self.client.set_header("X-Authentication", token)  # safe while pool workers send
 
     def token_lifetime(self):
         """RBAC ``lifetime`` in seconds ("300s"): the run's wait (or one request's timeout) plus a margin,
@@ -186,7 +187,7 @@ class PuppetVendor(Vendor):
     def login(self):
         """Exchange username and password for a token (RBAC ``POST /auth/token``)."""
         base = self.rbac_url().rstrip("/")
-        self.client.allow_origin(base)  # the user configured (or derived) it: credentials may go there
+        self.client.allow_origin(base, "rbac_url")  # the user configured (or derived) it: credentials may go there
         body = {"login": self.options["username"], "password": self.options["password"],
                 "lifetime": self.token_lifetime()}
         try:
@@ -509,33 +510,40 @@ class PuppetJobStatus(PuppetVendor):
     LABEL = "Puppet Enterprise orchestrator"
     NOT_FOUND_HINT = ("The orchestrator answered unknown-job: check the id (the job name that command/deploy or "
                       "command/task returned, such as 81).")
-    OPTIONS = dict(CREDENTIALS, **{
+    OPTIONS = dict(CREDENTIALS, **dict(PER_ID_OPTIONS, **{
         "url": {"type": "str", "required": True, "env": ["PUPPET_ORCHESTRATOR_URL"]},
         "rbac_url": {"type": "str", "env": ["PUPPET_RBAC_URL"]},
         "action_ids": {"type": "list", "elements": "str", "default": []},
         "list_limit": {"type": "int", "default": 20},
-    })
+    }))
     # GET /jobs: limit is the number of most recent jobs; the docs give no maximum, so one page of
-    # at most 1000 (the activity service's default page) is what we ask for.
-    OPTION_RANGES = {"list_limit": (1, 1000)}
+    # at most 1000 (the activity service's default page) is what we ask for. One job per
+    # GET /jobs/{id}: the ids of a poll are read by a bounded pool (max_concurrent_requests).
+    OPTION_RANGES = dict(PER_ID_RANGES, list_limit=(1, 1000))
 
     def __init__(self, options, client=None):
         # Every id is checked before any request (job ids are digits, jobs endpoint doc).
         self.names = dict((str(i).strip(), job_name(i)) for i in options.get("action_ids") or [] if str(i).strip())
         super(PuppetJobStatus, self).__init__(options, client)
-        self._errors = {}  # (job, node counts) -> errors: read the nodes again only when counts change
+        # job -> (node counts, errors): read the nodes again only when the counts change. One
+        # entry per job, each written by the one worker reading that job.
+        self._errors = {}
 
     def rbac_url(self):
         return self.options.get("rbac_url") or console_url(self.options["url"])
 
     def fetch(self, action_ids):
-        found = {}
-        for action_id in action_ids:
-            name = self.names.get(action_id) or job_name(action_id)
-            body = self.job(name)
-            if body is not None:
-                found[action_id] = self.parse(body, "GET %s/%s" % (JOBS_PATH, name))
-        return found
+        """The jobs (and their nodes where needed) read by at most max_concurrent_requests workers,
+        after one login."""
+        self.login_first()
+        statuses = read_each(self.read_one, action_ids, self.options, self.client, "job")
+        return dict((i, s) for i, s in zip(action_ids, statuses) if s is not None)
+
+    def read_one(self, action_id):
+        """One job's status, or None when the orchestrator answers unknown-job."""
+        name = self.names.get(action_id) or job_name(action_id)
+        body = self.job(name)
+        return None if body is None else self.parse(body, "GET %s/%s" % (JOBS_PATH, name))
 
     def list_actions(self):
         params = {"order_by": "timestamp", "order": "desc", "limit": self.options.get("list_limit") or 20}
@@ -568,12 +576,12 @@ class PuppetJobStatus(PuppetVendor):
             counts = _counts([str(n["state"]) for n in nodes])
         errors = []
         if any(counts.get(s) for s in NODE_FAILED):
-            key = (name, tuple(sorted(counts.items())))
-            if key not in self._errors:
+            key = tuple(sorted(counts.items()))
+            cached = self._errors.get(name)
+            if cached is None or cached[0] != key:
                 listed = nodes if nodes is not None else self.nodes(name, job["node_count"])
-                self._errors = dict((k, v) for k, v in self._errors.items() if k[0] != name)
-                self._errors[key] = [node_error(n) for n in listed if n["state"] in NODE_FAILED]
-            errors = self._errors[key]
+                cached = self._errors[name] = (key, [node_error(n) for n in listed if n["state"] in NODE_FAILED])
+            errors = cached[1]
         return job_status(body, job, counts, errors)
 
     def nodes(self, name, node_count=None):

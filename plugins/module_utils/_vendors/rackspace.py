@@ -32,6 +32,8 @@ from urllib.parse import parse_qs, urlparse, urlsplit, urlunsplit
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
     ActionNotFound, ApiError, AuthError, ConfigError,
 )
+from ansible_collections.actiongate.agents.plugins.module_utils._options import summarise
+from ansible_collections.actiongate.agents.plugins.module_utils._pool import PER_ID_OPTIONS, PER_ID_RANGES, read_each
 from ansible_collections.actiongate.agents.plugins.module_utils._status import (
     CANCELLED, FAILED, PARTIAL, PENDING, RUNNING, SUCCEEDED, UNKNOWN,
     ActionStatus, error_entry, targets_dict,
@@ -263,7 +265,6 @@ class RackspaceBackupBase(Vendor):
         if self.identity:  # the credentials may go to the identity service the user configured
             self.client.allow_origin(self.identity_url(), "identity_url")
         self.ready = False
-        self.fresh = False  # logged in by fetch before its first get (Vendor.get then must not log in again)
 
     @classmethod
     def make_client(cls, options, **overrides):
@@ -294,10 +295,9 @@ class RackspaceBackupBase(Vendor):
     # re-authenticates once; with a token given directly it fails saying so.
     def ensure_login(self):
         if self.ready:
-            fresh, self.fresh = self.fresh, False
-            return fresh
+            return False
         if self.options.get("token") and self.options.get("url"):
-            self.client.session.headers["X-Auth-Token"] = self.options["token"]
+            self.client.set_header("X-Auth-Token", self.options["token"])
             self.point_at(self.options["url"], self.options.get("project_id"))
             self.ready = True
             return False
@@ -319,9 +319,11 @@ class RackspaceBackupBase(Vendor):
     def authenticate(self):
         """POST <identity_url>/tokens; keep the token secret and point the client at the endpoint."""
         identity_url = self.identity_url()
-        self.client.session.headers.pop("X-Auth-Token", None)
         try:
-            body = self.client.request("POST", identity_url + "/tokens", json_body=self.identity[1], idempotent=True).body
+            # Without the old token (None leaves a session header out of one request): the
+            # session itself is not changed while pool workers may be sending with it.
+            body = self.client.request("POST", identity_url + "/tokens", json_body=self.identity[1], idempotent=True,
+                                       headers={"X-Auth-Token": None}).body
         except AuthError as error:
             raise AuthError(self.client.message(
                 "Rackspace Identity at %s refused the credentials of %s: %s. Check username and api_key (or password), "
@@ -332,7 +334,7 @@ class RackspaceBackupBase(Vendor):
         except ApiError as error:
             raise ApiError(self.client.message(error.message), error.status, error.body)
         self.client.add_secret(token)
-        self.client.session.headers["X-Auth-Token"] = token
+        self.client.set_header("X-Auth-Token", token)
         project = self.options.get("project_id") or (None if self.options.get("url") is None else tenant)
         self.point_at(self.options.get("url") or endpoint, project)
 
@@ -349,12 +351,14 @@ class RackspaceBackupStatus(RackspaceBackupBase):
     or ``GET /v2/<project>/backups/<id>`` (``/restores/<id>``), by the endpoint's version."""
 
     NOT_FOUND_HINT = "Check the id, resource (backup or restore), api_version, project_id and region."
-    OPTIONS = dict(CONNECTION_OPTIONS, **{
+    OPTIONS = dict(CONNECTION_OPTIONS, **dict(PER_ID_OPTIONS, **{
         "action_ids": {"type": "list", "elements": "str", "required": True},
         "resource": {"type": "str", "default": "backup", "choices": ["backup", "restore"]},
         "completed_with_errors": {"type": "str", "default": "partial", "choices": ["partial", "success", "failure"]},
         "api_version": {"type": "str", "default": "auto", "choices": ["auto", V1, V2]},
-    })
+    }))
+    # One backup or restore per request: the ids of a poll are read by a bounded pool.
+    OPTION_RANGES = PER_ID_RANGES
 
     def __init__(self, options, client=None):
         super(RackspaceBackupStatus, self).__init__(options, client)
@@ -367,19 +371,24 @@ class RackspaceBackupStatus(RackspaceBackupBase):
         return (named or V2) if chosen == "auto" else chosen
 
     def fetch(self, action_ids):
-        found = {}
-        for action_id in action_ids:
-            if not self.ready:  # the version is known once the endpoint is
-                self.fresh = self.ensure_login()
-            path = RESOURCE_PATHS[(self.version, self.resource)] % self.path_id(action_id)
-            try:
-                record = self.get(path)
-            except ApiError as error:
-                if error.status == 404:
-                    continue
-                raise
-            found[action_id] = self.read_status(record, action_id, path)
-        return found
+        """Log in once (the version is known once the endpoint is), check every id, then read them
+        with at most max_concurrent_requests at once."""
+        if not self.ready:
+            self.login_first()
+        paths = [RESOURCE_PATHS[(self.version, self.resource)] % self.path_id(i) for i in action_ids]
+        statuses = read_each(lambda pair: self.read_one(*pair), list(zip(action_ids, paths)), self.options,
+                             self.client, self.resource)
+        return dict((i, s) for i, s in zip(action_ids, statuses) if s is not None)
+
+    def read_one(self, action_id, path):
+        """One backup or restore (and its v1.0 report), or None when Cloud Backup answers 404."""
+        try:
+            record = self.get(path)
+        except ApiError as error:
+            if error.status == 404:
+                return None
+            raise
+        return self.read_status(record, action_id, path)
 
     def path_id(self, action_id):
         """v1.0 ids are integers (BackupId, RestoreId); v2 ids are UUIDs. Always one path segment."""
@@ -621,7 +630,7 @@ class RackspaceBackupAgentEvents(RackspaceBackupBase):
 
     def not_found_message(self, missing):
         return "Rackspace Cloud Backup has no events for request %s on agent %s, so its state is unknown. %s" % (
-            ", ".join(repr(i) for i in missing), self.options["agent_id"], self.NOT_FOUND_HINT)
+            summarise(missing), self.options["agent_id"], self.NOT_FOUND_HINT)
 
     def list_actions(self):
         """The events of one page (or all pages), and one status per request_id among them."""
