@@ -4,22 +4,22 @@ requests in flight at once; its latency setting makes them overlap; its log coun
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
 import pytest
-import requests
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
     ApiError, AuthError, ConfigError, DeadlineExceeded,
 )
 from ansible_collections.actiongate.agents.plugins.module_utils._http import ApiClient
+from ansible_collections.actiongate.agents.plugins.module_utils._pool import map_bounded
 from ansible_collections.actiongate.agents.plugins.module_utils._status import FailurePolicy
 from ansible_collections.actiongate.agents.plugins.module_utils._vendor import CONNECTION_SPEC, WAIT_SPEC
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cortex_xdr import STATUS_PATH, CortexXdr
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet import PuppetJobStatus
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace import RackspaceBackupStatus
-from tests.simulator.puppet import STATIC_TOKEN
 
 POLICY = FailurePolicy("0")
 XDR_FAST = {"pending_seconds": 0.1, "run_seconds": 0.2, "stagger_seconds": 0.05, "timeout_seconds": 0.3,
@@ -178,8 +178,7 @@ def test_cortex_reads_n_ids_with_n_requests_at_most_workers_at_once_in_order(sim
     statuses = vendor.statuses(ids, POLICY)
     assert [s.action_id for s in statuses] == ids
     log = simulator.requests_log(STATUS_PATH)
-    assert sorted(str(requests.compat.json.loads(r["body"])["request_data"]["group_action_id"]) for r in log) == \
-        sorted(ids)
+    assert sorted(str(json.loads(r["body"])["request_data"]["group_action_id"]) for r in log) == sorted(ids)
     assert 2 <= concurrency(simulator)["most"] <= 4
     if auth_type == "advanced":  # every concurrent request signed with its own nonce, none refused
         nonces = [r["headers"]["x-xdr-nonce"] for r in log]
@@ -286,7 +285,6 @@ def test_one_session_under_load_while_headers_and_cookies_change(simulator):
     flipper = threading.Thread(target=flip)
     flipper.start()
     try:
-        from ansible_collections.actiongate.agents.plugins.module_utils._pool import map_bounded
         for _ in range(20):
             got = map_bounded(lambda i: client.get_json("/v2/123456/backups/" + i)["id"], ids, max_workers=8)
             assert got == ids
