@@ -102,6 +102,14 @@ EXAMPLES = r"""
     wait_timeout: 7200
     allowed_failures: 5
 
+- name: Gate maintenance on every nightly backup (one request per backup, at most 16 in flight)
+  actiongate.agents.rackspace_backup_status:
+    action_ids: "{{ nightly_backup_ids }}"
+    max_concurrent_requests: 16
+    wait: true
+    wait_timeout: 7200
+    include_raw: false
+
 - name: Check a v1.0 restore (credentials from RAX_USERNAME, RAX_API_KEY and RAX_REGION)
   actiongate.agents.rackspace_backup_status:
     resource: restore
