@@ -11,7 +11,7 @@ import time
 import pytest
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
-    ApiError, AuthError, ConfigError, DeadlineExceeded,
+    ApiError, AuthError, ConfigError, DeadlineExceeded, OriginRefused,
 )
 from ansible_collections.actiongate.agents.plugins.module_utils._http import ApiClient
 from ansible_collections.actiongate.agents.plugins.module_utils._pool import map_bounded
@@ -20,6 +20,7 @@ from ansible_collections.actiongate.agents.plugins.module_utils._vendor import C
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cortex_xdr import STATUS_PATH, CortexXdr
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet import PuppetJobStatus
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace import RackspaceBackupStatus
+from tests.adversarial.fixtures import adversary, adversary_session  # noqa: F401  (fixtures)
 
 POLICY = FailurePolicy("0")
 XDR_FAST = {"pending_seconds": 0.1, "run_seconds": 0.2, "stagger_seconds": 0.05, "timeout_seconds": 0.3,
@@ -230,12 +231,14 @@ def test_puppet_expired_token_is_renewed_once_for_all_workers(simulator):
     assert len(simulator.requests_log("/rbac-api/v1/auth/token")) == 2  # the first login and one renewal
 
 
-def test_puppet_rbac_refusal_hint_names_rbac_url(simulator):
-    vendor = PuppetJobStatus(options(PuppetJobStatus, url=simulator.http_url, rbac_url=simulator.https_url,
-                                     ca_path=simulator.ca_path, username="deployer", password="puppetlabs"))
-    vendor.login()
-    assert vendor.client._origin_options[("https", "127.0.0.1", int(simulator.https_url.rsplit(":", 1)[1]))] == \
-        "rbac_url"
+def test_puppet_rbac_redirect_refusal_names_rbac_url(adversary):
+    """The login goes to rbac_url's origin: a redirect away from it names rbac_url, not url."""
+    adversary.route("b", "/rbac-api/v1/auth/token", redirect=307, to="plain")
+    vendor = PuppetJobStatus(options(PuppetJobStatus, url=adversary.url("a"), rbac_url=adversary.url("b"),
+                                     ca_path=adversary.ca_path, username="deployer", password="puppetlabs"))
+    with pytest.raises(OriginRefused, match="(?i)set rbac_url to it") as caught:
+        vendor.login()
+    assert "puppetlabs" not in str(caught.value)
 
 
 # ---- the shared session under concurrency ----------------------------------------------------------
