@@ -19,7 +19,9 @@ from ansible_collections.actiongate.agents.plugins.module_utils._status import F
 from ansible_collections.actiongate.agents.plugins.module_utils._vendor import CONNECTION_SPEC, WAIT_SPEC
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cortex_xdr import STATUS_PATH, CortexXdr
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet import PuppetJobStatus
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace import RackspaceBackupStatus
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace import (
+    RackspaceBackupAgentEvents, RackspaceBackupStatus,
+)
 from tests.adversarial.fixtures import adversary, adversary_session  # noqa: F401  (fixtures)
 
 POLICY = FailurePolicy("0")
@@ -296,3 +298,11 @@ def test_one_session_under_load_while_headers_and_cookies_change(simulator):
         flipper.join()
     tokens = set(r["headers"].get("x-auth-token") for r in simulator.requests_log("/v2/123456/backups/"))
     assert tokens <= {"token-a", "token-b"} and tokens, tokens
+
+
+def test_rackspace_agent_events_not_found_message_summarises_long_id_lists():
+    vendor = RackspaceBackupAgentEvents(options(RackspaceBackupAgentEvents, url="http://127.0.0.1:9", token="t" * 32,
+                                                agent_id="agent-1"))
+    message = vendor.not_found_message(["request-%03d" % i for i in range(30)])
+    assert "'request-019'" in message and "request-020" not in message and "... and 10 more" in message
+    assert "on agent agent-1" in message
