@@ -8,6 +8,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+# Exact type checks (``type(x) is int``), not isinstance, on purpose: a JSON true must not pass as a
+# count (bool is an int subclass), and they sit on the per-item fast path of a 10,000-item answer
+# (tests/benchmarks/fleet_parse.py).
+# pylint: disable=unidiomatic-typecheck
+
 import re
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ConfigError

@@ -17,7 +17,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+# Exact type checks (``type(x) is int``), not isinstance, on purpose: a JSON true must not pass as a
+# count (bool is an int subclass), and they are the per-item fast path of a 10,000-item answer
+# (tests/benchmarks/fleet_parse.py).
+# pylint: disable=unidiomatic-typecheck
+
 import base64
+import math
 import re
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionGateError, ApiError, ConfigError
@@ -348,8 +354,8 @@ def _count(item, key, index, action_id):
     value = item.get(key)
     if value is None:
         return 0
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value < 0 \
-            or value in (float("inf"), float("-inf")):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 \
+            or (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
         raise shape_error("item %d (actionId %s) has %s %s, not a count" % (index, action_id, key, _kind(value)))
     return int(value)
 

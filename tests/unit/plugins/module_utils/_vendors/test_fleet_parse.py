@@ -183,8 +183,8 @@ def test_counted_is_the_constructor(state, total, succeeded, failed, errors, ext
     fast = ActionStatus.counted(action_id, "fleet", state, "W", total, succeeded, failed, list(errors), "s", "f", raw,
                                 dict(extra))
     assert fast.as_dict() == made.as_dict() and list(fast.as_dict()) == list(made.as_dict())
-    assert (fast.terminal, fast.targets["pending"] == 0) == (state in TERMINAL_STATES, state in TERMINAL_STATES or
-                                                              made.targets["pending"] == 0)
+    terminal = state in TERMINAL_STATES
+    assert (fast.terminal, fast.targets["pending"] == 0) == (terminal, terminal or made.targets["pending"] == 0)
     policy = FailurePolicy(allowed)
     assert policy.apply(fast).succeeded is policy.apply(made).succeeded
 
