@@ -22,12 +22,12 @@ import time
 
 import requests
 
-from tests.conftest import COLLECTIONS_PATH  # noqa: F401  (makes ansible_collections.actiongate.agents importable)
+from tests.conftest import COLLECTIONS_PATH  # makes ansible_collections.actiongate.agents importable
 from ansible_collections.actiongate.agents.plugins.module_utils._query import ActionQuery
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cortex_xdr import STATUS_PATH, CortexXdr
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace import RackspaceBackupStatus
 from tests.simulator.server import Simulator
-from tests.unit.plugins.module_utils._vendors.test_per_id_concurrency import XDR_FAST, options
+from tests.unit.plugins.module_utils._vendors.test_per_id_pool import XDR_FAST, options
 
 RAX_PATH = "/v2/123456/backups/"
 
@@ -46,8 +46,8 @@ class Control:
 
 def vendors(url: str, control: Control, count: int):
     """``(label, class, options, ids, status path)`` per vendor, with ``count`` ids created."""
-    backups = [control("POST", "/rackspace/backups", {"age": 30})["id"] for _ in range(count)]
-    actions = [str(control("POST", "/cortex_xdr/actions", dict(XDR_FAST, count=1))["action_id"]) for _ in range(count)]
+    backups = [control("POST", "/rackspace/backups", {"age": 30})["id"] for _index in range(count)]
+    actions = [str(control("POST", "/cortex_xdr/actions", dict(XDR_FAST, count=1))["action_id"]) for _index in range(count)]
     return [
         ("Rackspace backups", RackspaceBackupStatus,
          options(RackspaceBackupStatus, url=url, token="sim-token", project_id="123456"), backups, RAX_PATH),
@@ -74,7 +74,7 @@ def one_poll(control: Control, cls, settings: dict, ids: list, path: str, worker
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--ids", type=int, default=200)
     parser.add_argument("--latency", type=float, default=0.1, help="seconds per status request")
     parser.add_argument("--workers", type=int, default=8, help="max_concurrent_requests of the pooled poll")
@@ -85,18 +85,18 @@ def main(argv=None) -> int:
         try:
             control = Control(sim.http_url)
             figures = {}
-            print("per_id_wait: %d ids per vendor, %.0f ms per status request, pooled = %d at once"
-                  % (args.ids, args.latency * 1000, args.workers))
+            print("per_id_wait: %d ids per vendor, %.0f ms per status request, pooled = %d at once (collection: %s)"
+                  % (args.ids, args.latency * 1000, args.workers, COLLECTIONS_PATH))
             for label, cls, settings, ids, path in vendors(sim.http_url, control, args.ids):
                 control("POST", "/latency", {"seconds": args.latency, "path": path})
                 sequential = one_poll(control, cls, settings, ids, path, 1)
                 pooled = one_poll(control, cls, settings, ids, path, args.workers)
                 ratio = sequential["wall"] / pooled["wall"]
                 figures[label] = {"sequential": sequential, "pooled": pooled, "ratio": round(ratio, 2)}
-                print("%-19s sequential %6.2f s (%d requests, %d at once) | pooled %5.2f s (%d requests, %d at once)"
-                      " | %.1fx faster%s" % (label, sequential["wall"], sequential["requests"], sequential["most"],
-                                            pooled["wall"], pooled["requests"], pooled["most"], ratio,
-                                            "" if ratio >= 5 else "  (below the 5x target)"))
+                line = "%-19s sequential %6.2f s (%d requests, %d at once) | pooled %5.2f s (%d requests, %d at once)" % (
+                    label, sequential["wall"], sequential["requests"], sequential["most"],
+                    pooled["wall"], pooled["requests"], pooled["most"])
+                print("%s | %.1fx faster%s" % (line, ratio, "" if ratio >= 5 else "  (below the 5x target)"))
                 for name, poll in (("sequential", sequential), ("pooled", pooled)):
                     if poll["requests"] != len(ids):
                         print("  %s poll sent %d requests for %d ids" % (name, poll["requests"], len(ids)))

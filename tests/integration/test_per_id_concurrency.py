@@ -19,9 +19,9 @@ def gauge_task(simulator, name):
 
 
 def test_modules_and_lookups_read_ids_with_at_most_max_concurrent_requests(simulator, tmp_path):
-    backups = [simulator.control("POST", "/rackspace/backups", {"age": 30})["id"] for _ in range(12)]
+    backups = [simulator.control("POST", "/rackspace/backups", {"age": 30})["id"] for _index in range(12)]
     actions = [str(simulator.control("POST", "/cortex_xdr/actions", dict(XDR_FAST, count=1))["action_id"])
-               for _ in range(6)]
+               for _index in range(6)]
     simulator.control("POST", "/latency", {"seconds": 0.15, "path": "/"})
     xdr = {"url": simulator.http_url, "api_key_id": "1", "api_key": "sim-standard-key"}
     lookup = "query('actiongate.agents.cortex_xdr_action_status', *ids, url=%r, api_key_id='1', " \

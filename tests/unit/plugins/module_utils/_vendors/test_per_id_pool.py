@@ -55,7 +55,7 @@ def rax(simulator, **values):
 
 
 def backups(simulator, count):
-    return [simulator.control("POST", "/rackspace/backups", {"age": 30})["id"] for _ in range(count)]
+    return [simulator.control("POST", "/rackspace/backups", {"age": 30})["id"] for _index in range(count)]
 
 
 @pytest.mark.parametrize("workers", [1, 4])
@@ -127,7 +127,7 @@ def test_rackspace_expired_token_is_renewed_once_for_all_workers(simulator):
     vendor = RackspaceBackupStatus(options(
         RackspaceBackupStatus, url=None, token=None, identity_url=simulator.http_url + "/v2.0", username="sim-user",
         api_key="sim-api-key", api_version="v2", max_concurrent_requests=8))
-    ids = [simulator.control("POST", "/rackspace/backups", {"age": 30})["id"] for _ in range(16)]
+    ids = [simulator.control("POST", "/rackspace/backups", {"age": 30})["id"] for _index in range(16)]
     assert len(vendor.fetch(ids)) == 16
     simulator.control("POST", "/rackspace/tokens/expire", {})
     latency(simulator, 0.05, "/v2/")
@@ -174,7 +174,7 @@ def xdr(simulator, auth_type="standard", **values):
 @pytest.mark.parametrize("auth_type", ["standard", "advanced"])
 def test_cortex_reads_n_ids_with_n_requests_at_most_workers_at_once_in_order(simulator, auth_type):
     ids = [str(simulator.control("POST", "/cortex_xdr/actions", dict(XDR_FAST, count=2))["action_id"])
-           for _ in range(12)]
+           for _index in range(12)]
     latency(simulator, 0.1, STATUS_PATH)
     simulator.control("DELETE", "/requests")
     vendor = xdr(simulator, auth_type, max_concurrent_requests=4)
@@ -191,7 +191,7 @@ def test_cortex_reads_n_ids_with_n_requests_at_most_workers_at_once_in_order(sim
 
 def test_cortex_failing_id_is_named(simulator):
     ids = [str(simulator.control("POST", "/cortex_xdr/actions", dict(XDR_FAST, count=1))["action_id"])
-           for _ in range(3)]
+           for _index in range(3)]
     simulator.fault(path=STATUS_PATH, status=400, count=1)
     with pytest.raises(ApiError) as caught:
         xdr(simulator, max_concurrent_requests=1).fetch(ids)
@@ -209,7 +209,7 @@ def test_max_concurrent_requests_out_of_range_is_refused_before_any_request(simu
 # ---- Puppet jobs ----------------------------------------------------------------------------------
 
 def test_puppet_logs_in_once_then_reads_jobs_at_most_workers_at_once(simulator):
-    jobs = [simulator.control("POST", "/puppet/jobs", dict(PUPPET_FAST, count=2))["job"]["name"] for _ in range(10)]
+    jobs = [simulator.control("POST", "/puppet/jobs", dict(PUPPET_FAST, count=2))["job"]["name"] for _index in range(10)]
     latency(simulator, 0.1, "/orchestrator/v1/jobs/")
     simulator.control("DELETE", "/requests")
     vendor = PuppetJobStatus(options(PuppetJobStatus, url=simulator.http_url, rbac_url=simulator.http_url,
@@ -223,7 +223,7 @@ def test_puppet_logs_in_once_then_reads_jobs_at_most_workers_at_once(simulator):
 
 
 def test_puppet_expired_token_is_renewed_once_for_all_workers(simulator):
-    jobs = [simulator.control("POST", "/puppet/jobs", dict(PUPPET_FAST, count=1))["job"]["name"] for _ in range(16)]
+    jobs = [simulator.control("POST", "/puppet/jobs", dict(PUPPET_FAST, count=1))["job"]["name"] for _index in range(16)]
     vendor = PuppetJobStatus(options(PuppetJobStatus, url=simulator.http_url, rbac_url=simulator.http_url,
                                      username="deployer", password="puppetlabs", max_concurrent_requests=8))
     assert len(vendor.fetch(jobs)) == 16
@@ -290,7 +290,7 @@ def test_one_session_under_load_while_headers_and_cookies_change(simulator):
     flipper = threading.Thread(target=flip)
     flipper.start()
     try:
-        for _ in range(20):
+        for _index in range(20):
             got = map_bounded(lambda i: client.get_json("/v2/123456/backups/" + i)["id"], ids, max_workers=8)
             assert got == ids
     finally:
