@@ -22,7 +22,6 @@ from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet 
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace import (
     RackspaceBackupAgentEvents, RackspaceBackupStatus,
 )
-from tests.adversarial.fixtures import adversary, adversary_session  # noqa: F401  (fixtures)
 
 POLICY = FailurePolicy("0")
 XDR_FAST = {"pending_seconds": 0.1, "run_seconds": 0.2, "stagger_seconds": 0.05, "timeout_seconds": 0.3,
