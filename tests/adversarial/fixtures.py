@@ -1,8 +1,7 @@
 """Pytest fixtures for the adversarial server (see the package docstring).
 
-Import both names into a test module (or a conftest) to use them::
-
-    from tests.adversarial.fixtures import adversary, adversary_session  # noqa: F401
+The conftest.py of tests/unit, tests/integration and tests/adversarial load them, so every test
+there can ask for ``adversary``.
 """
 
 from __future__ import annotations
