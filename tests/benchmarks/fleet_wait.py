@@ -19,20 +19,17 @@ ratios. Run: ``.venv/bin/python -m tests.benchmarks.fleet_wait [--durations 30 1
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import requests
-import yaml
 
+from tests.benchmarks._play import run_measured
 from tests.simulator.server import Simulator
 
 KEY = "c2ltLWtleTpzZWNyZXQ="
-BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]
 TERMINAL = ["COMPLETE", "FAILED", "CANCELLED", "EXPIRED"]
 
@@ -68,19 +65,7 @@ def run_play(tasks: list, workdir: Path) -> tuple[float, float]:
     """Run one playbook; return (CPU seconds of it and all its children, wall seconds)."""
     play = [{"hosts": "localhost", "connection": "local", "gather_facts": False,
              "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"}, "tasks": tasks}]
-    path = workdir / "bench.yml"
-    path.write_text(yaml.safe_dump(play, sort_keys=False))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"),
-               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
-    started = time.monotonic()
-    proc = subprocess.Popen([str(BIN / "ansible-playbook"), str(path)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    output = proc.stdout.read()
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    wall = time.monotonic() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit("benchmark play failed:\n" + output[-3000:])
-    return usage.ru_utime + usage.ru_stime, wall
+    return run_measured(play, workdir / "bench.yml", ROOT / ".build" / "collections")
 
 
 def measure(sim: Simulator, kind: str, duration: float, workdir: Path) -> dict:

@@ -22,22 +22,19 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from io import BytesIO
 from pathlib import Path
 
 import requests
-import yaml
 
+from tests.benchmarks._play import run_measured
 from tests.simulator.server import Simulator
 
 KEY = "c2ltLWtleTpzZWNyZXQ="
-BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]
 # The old loop (commit dbfb119: start, include the wait_for_action role, record, show, pause and
 # not-started tasks per batch), measured with --baseline-ref dbfb119 --baseline-only --batches 100
@@ -70,20 +67,9 @@ def run_rollout(sim: Simulator, collections: Path, batches: int, size: int, work
                                  "fleet_rollout_version": "8.15.0", "fleet_rollout_interval": 0.5,
                                  "fleet_rollout_max_interval": 0.5, "fleet_rollout_progress_interval": 0,
                                  "fleet_rollout_connection": {"url": url, "api_key": KEY}}}]}]
-    path = workdir / "rollout.yml"
-    path.write_text(yaml.safe_dump(play, sort_keys=False))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections), ANSIBLE_LOCALHOST_WARNING="false",
-               ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
-    started = time.monotonic()
-    proc = subprocess.Popen([str(BIN / "ansible-playbook"), str(path)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    output = proc.stdout.read()
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    wall = time.monotonic() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit("benchmark play failed:\n" + output[-3000:])
+    cpu, wall = run_measured(play, workdir / "rollout.yml", collections)
     served = requests.get(url + "/_sim/requests", timeout=30).json()
-    return {"batches": batches, "cpu": usage.ru_utime + usage.ru_stime, "wall": wall,
+    return {"batches": batches, "cpu": cpu, "wall": wall,
             "requests": sum(1 for r in served if r["path"].startswith("/api/"))}
 
 
