@@ -174,7 +174,8 @@ actions:
         - Files. For a backup, C(total) is the files searched (C(files_searched), v1.0 C(FilesSearched)) and C(failed)
           the files with errors; for a restore, C(total) is the files restored plus those with errors.
         - A failed, missed, skipped or stopped run counts every file as failed (at least one), none as succeeded.
-          Without counts, a run with errors counts one failed file and none succeeded, so it cannot pass.
+          Without an error count, a run with errors counts every file as failed (at least one) and none as succeeded,
+          so it cannot pass.
         - Empty (all zero) while the backup or restore is running.
       type: dict
       sample: {total: 11936, succeeded: 11934, failed: 2, pending: 0}

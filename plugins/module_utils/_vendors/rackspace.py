@@ -509,7 +509,9 @@ class RackspaceBackupStatus(RackspaceBackupBase):
             total = base if base is not None else (good or 0)
             return targets_dict(total=total, succeeded=total, failed=0)
         if state == PARTIAL:
-            errors = max(errors or 0, 1)
+            if not errors:  # with errors, yet no count of them (or a count of 0): unknown, so never a pass
+                total = max(base or 0, 1)
+                return targets_dict(total=total, succeeded=0, failed=total)
             if base is None or base < errors:
                 return targets_dict(total=errors, succeeded=0, failed=errors)
             return targets_dict(total=base, succeeded=base - errors, failed=errors)

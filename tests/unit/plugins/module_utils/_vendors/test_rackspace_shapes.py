@@ -294,3 +294,16 @@ def test_identity_errors_never_quote_the_answer(body):
     with pytest.raises(ApiError, match="Rackspace Identity answered POST /tokens") as caught:
         parse_access(body, None)
     assert "tok-0123456789abcdef" not in caught.value.message
+
+
+@pytest.mark.parametrize("count", [None, 0, "0"])
+def test_completed_with_errors_without_an_error_count_never_passes(count):
+    """With errors but no count of them: not one file among the files searched, so never a pass."""
+    v2 = json.loads((Path(__file__).parents[3] / "fixtures" / "rackspace" / "backups.json").read_text())["completed_with_errors"]
+    v2 = dict(v2, errors=dict(v2["errors"], count=count))
+    report = dict(recorded("v1_backup_report.json"), NumErrors=count)
+    v1 = dict(recorded("v1_backup_details.json"), CurrentState="CompletedWithErrors", BackupId=92500)
+    for status in (vendor("v2").parse(v2, "x"), parse_v1(v1, report)):
+        assert status.state == "partial" and status.targets["succeeded"] == 0
+        assert status.targets["failed"] == status.targets["total"] > 1
+        assert FailurePolicy("100%").apply(status).succeeded is False
