@@ -104,7 +104,8 @@ class ActionQuery:
     def result(self, statuses, outcome=None):
         result = {
             "actions": [self.action_dict(s) for s in statuses],
-            "terminal": all(s.terminal for s in statuses),
+            # A wait the deadline cut before any answer is not terminal (all() of nothing says it is).
+            "terminal": all(s.terminal for s in statuses) and (bool(statuses) or outcome is None),
             "succeeded": bool(statuses) and all(s.succeeded for s in statuses),
         }
         result.update(self.vendor.result_extras())

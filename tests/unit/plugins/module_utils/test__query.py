@@ -209,6 +209,7 @@ def test_a_deadline_cut_on_the_first_poll_still_names_the_ids(scripted):
     with pytest.raises(ActionTimeout) as info:
         ActionQuery(Scripted, OPTIONS, clock=clock, sleep=sleep).run()
     assert "Test action a1" in str(info.value) and "nothing read yet" in str(info.value)
+    assert info.value.result["actions"] == [] and info.value.result["terminal"] is False
 
 
 def test_long_lists_of_ids_are_summarised(scripted):
