@@ -148,7 +148,9 @@ actions:
       type: dict
       sample: {total: 10, succeeded: 9, failed: 1, pending: 0}
     sensors:
-      description: Sensors per class of stats key (C(unknown) is keys the module does not know, plus sensors the stats do not account for).
+      description:
+        - Sensors per class of stats key. C(unknown) is keys the module does not know; sensors
+          C(totalNumberOfProbes) counts but the stats do not are in C(pending) (failed once the batch is final).
       type: dict
       sample: {succeeded: 9, failed: 1, cancelled: 0, pending: 0, unknown: 0}
     stats:

@@ -131,6 +131,14 @@ def test_extra_keys():
     assert status["unknown_stats"] == {}
 
 
+def test_sensors_the_stats_leave_out_are_pending_in_sensors_then_failed_targets():
+    """RETURN actions[].sensors: totalNumberOfProbes beyond the stats is pending, not unknown."""
+    item = {"batchId": 9, "finalState": True, "totalNumberOfProbes": 5, "globalStats": {"stats": {"Succeeded": 3}}}
+    status = cybereason().parse_item(item)
+    assert status.extra["sensors"] == {"succeeded": 3, "failed": 0, "cancelled": 0, "pending": 2, "unknown": 0}
+    assert status.state == "partial" and status.targets == {"total": 5, "succeeded": 3, "failed": 2, "pending": 0}
+
+
 @pytest.mark.parametrize("given, key", [("-2012506538", "-2012506538"), (-5, "-5"), (" 42 ", "42"), ("+7", "7"),
                                         ("007", "7")])
 def test_batch_key_accepts_numbers_and_strings(given, key):
