@@ -614,7 +614,7 @@ class ApiClient:
             return ApiResponse(status, response.headers, None, text, response.url)
         try:
             body = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
             kind = response.headers.get("Content-Type", "no content type")
             raise ApiError(self.message("%s returned %s where JSON was expected (HTTP %d): %s" % (
                 where, kind.split(";")[0], status, snippet(text))), status, text)
@@ -624,7 +624,7 @@ class ApiClient:
         status = response.status_code
         try:
             body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             body = None
         # An envelope can list thousands of errors: the message keeps the first MAX_DETAIL characters.
         detail = snippet(envelope_message(body) or "", MAX_DETAIL) or snippet(response.text) or response.reason

@@ -195,3 +195,15 @@ def test_an_envelope_listing_thousands_of_errors_is_cut_in_the_message(adversary
     assert text.startswith("Kibana GET /v2/backups failed: HTTP 400 Validation failed. (bad id 0; bad id 1;")
     assert text.endswith("...") and len(text) < 1100
     assert len(caught.value.body["errors"]) == 5000  # the whole answer stays on the error for callers
+
+
+@pytest.mark.parametrize("status, start", [
+    (200, "Kibana GET /deep returned application/json where JSON was expected (HTTP 200): [[["),
+    (500, "Kibana GET /deep failed: HTTP 500 [[["),
+])
+def test_json_nested_too_deep_is_a_clear_error(adversary, status, start):
+    """json.loads raises RecursionError, not ValueError, for arrays nested thousands deep."""
+    adversary.route("a", "/deep", text="[" * 100000, status=status, headers={"Content-Type": "application/json"})
+    with pytest.raises(ApiError) as caught:
+        client(adversary).get_json("/deep")
+    assert str(caught.value).startswith(start) and caught.value.status == status
