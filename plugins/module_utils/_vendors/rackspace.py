@@ -645,8 +645,9 @@ class RackspaceBackupAgentEvents(RackspaceBackupBase):
         return [self.request_status(i, self.by_request[i]) for i in ids]
 
     def read(self, marker, sort_dir, all_pages):
-        """Pages from ``marker`` on, following each ``next`` link until a page comes back empty."""
-        events = []
+        """Pages from ``marker`` on, following each ``next`` link until a page comes back empty, or
+        brings no event not already read (a server that ignores ``marker``)."""
+        events, ids = [], set()
         for _page in range(MAX_PAGES):
             params = {"limit": self.options.get("limit") or 100, "sort_dir": sort_dir}
             if marker:
@@ -656,8 +657,10 @@ class RackspaceBackupAgentEvents(RackspaceBackupBase):
                 page = parse_events(body, "GET /v2/<project>/agents/<agent_id>/events")
             except ApiError as error:
                 raise self.fail_shape(error)
-            events.extend(page)
-            if not page or not all_pages:
+            fresh = [e for e in page if str(e["id"]) not in ids]
+            ids.update(str(e["id"]) for e in page)
+            events.extend(fresh)
+            if not fresh or not all_pages:
                 break
             marker = next_marker(body, page)
         return events

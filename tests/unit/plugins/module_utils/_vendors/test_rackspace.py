@@ -344,3 +344,14 @@ def test_wait_times_out_on_running_request(simulator):
 def test_limit_outside_the_range_is_refused_before_any_request(limit):
     with pytest.raises(ConfigError, match="limit must be between 1 and 1000"):
         RackspaceBackupAgentEvents(options(limit=limit))
+
+
+def test_all_pages_stops_when_the_server_ignores_marker():
+    """A server that answers every marker with the same full page is read once, not MAX_PAGES times."""
+    vendor = RackspaceBackupAgentEvents(options(limit=2))
+    page = {"events": AGENT_EVENTS["events"][:2], "links": [{"rel": "next", "href": "/events?marker=1"}]}
+    calls = []
+    vendor.get = lambda path, params=None: calls.append(dict(params)) or page
+    events = vendor.read(None, "asc", all_pages=True)
+    assert [e["id"] for e in events] == [e["id"] for e in page["events"]]
+    assert len(calls) == 2
