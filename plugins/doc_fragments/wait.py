@@ -67,10 +67,11 @@ options:
     description:
       - While waiting, print a progress line (each action's state and target counts) at least
         every this many seconds, so a long wait shows in the play output that AWX streams.
-      - When the task runs on the controller (connection C(local), or C(delegate_to) V(localhost)),
-        a status module runs in the controller's process through the action plugin of the same
-        name, so it can print while it waits, in one task run. On any other host the module runs
-        there as a normal module and prints nothing until it ends. V(0) prints nothing. At most V(86400).
+      - When the task runs on the controller (connection C(local), or C(delegate_to) V(localhost),
+        without C(become) or C(async)), a status module runs in the controller's process through
+        the action plugin of the same name, so it can print while it waits, in one task run. On any
+        other host, or with C(async), the module runs there as a normal module and prints nothing
+        until it ends. V(0) prints nothing. At most V(86400).
     type: float
     default: 60
   include_raw:

@@ -21,7 +21,9 @@ afterwards (the worker process runs one task for one host).
 
 Any other connection (ssh to a jump host, a container, ``become``) runs the module on that
 host as a normal module (``_execute_module``): its environment, the task's ``environment``,
-its Python and its network path apply, and there are no live progress lines.
+its Python and its network path apply, and there are no live progress lines. So does a task
+with ``async`` (on any connection), as it would for any module: the wait then runs in the
+background job Ansible starts for it.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -66,12 +68,13 @@ class ActionStatusAction(ActionBase):
 
     VENDOR = None
     _supports_check_mode = True
-    _supports_async = False
+    # ``async`` runs the module as a module (run_on_target), as ``normal`` would.
+    _supports_async = True
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionStatusAction, self).run(tmp, task_vars)
         del tmp
-        if not self.runs_on_controller():
+        if self._task.async_val or not self.runs_on_controller():
             return self.run_on_target(result, task_vars)
         task_environment = {}
         self._compute_environment_string(task_environment)
@@ -86,9 +89,12 @@ class ActionStatusAction(ActionBase):
         return str(name).rsplit(".", maxsplit=1)[-1] == "local" and not self._play_context.become
 
     def run_on_target(self, result, task_vars):
-        """The module itself, shipped to and run on the task's host, as ``normal`` runs a module."""
-        result.update(self._execute_module(task_vars=task_vars))
-        self._remove_tmp_path(self._connection._shell.tmpdir)
+        """The module itself, shipped to and run on the task's host, as ``normal`` runs a module
+        (in the background when the task is ``async``: the job then still needs its files)."""
+        wrap_async = self._task.async_val and not self._connection.has_native_async
+        result.update(self._execute_module(task_vars=task_vars, wrap_async=wrap_async))
+        if not wrap_async:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
 
     def run_here(self, task_vars):

@@ -209,6 +209,23 @@ def test_delegate_to_localhost_runs_on_the_controller_with_progress(simulator, t
     assert len(proxied(proxy, "GET", simulator.http_url + STATUS_PATH)) == result["polls"] >= 1
 
 
+def test_an_async_task_on_the_controller_runs_the_module_as_a_background_job(simulator, tmp_path):
+    """``async`` works as for any module: the module runs as a module, in Ansible's background job
+    (the action plugin used to refuse it), and async_status collects the wait's result."""
+    action = create(simulator, count=2, ack_seconds=0.6)
+    run = run_playbook(tmp_path, [
+        dict(status_task(simulator.http_url, action, {}, wait=True, wait_interval=0.5, wait_max_interval=0.5),
+             name="waited", register="job", **{"async": 60, "poll": 0}),
+        {"name": "collected", "ansible.builtin.async_status": {"jid": "{{ job.ansible_job_id }}"},
+         "register": "collected", "until": "collected.finished", "retries": 60, "delay": 0.5},
+    ])
+    assert run.rc == 0, run.output[-4000:]
+    assert run.task("waited")["ansible_job_id"]
+    result = run.task("collected")
+    assert result["succeeded"] is True and result["actions"][0]["state"] == "succeeded" and result["polls"] >= 1
+    assert API_KEY not in json.dumps(result)
+
+
 def test_the_controller_environment_is_not_the_jump_hosts(simulator, tmp_path):
     """The reverse of the jump-host test: delegated to localhost, the jump host's environment is not
     there, so the fallbacks find nothing and the module's own message says what is missing."""
