@@ -9,7 +9,8 @@ cookies, obtained tokens, the Cortex XDR advanced-key hash and nonce). Each is r
 with ``add`` and then removed from any text or data that leaves the collection (messages,
 warnings, progress lines, results with ``raw``, lookup errors), in every form a server or a
 library could echo it: plain, URL-encoded (``quote`` and ``quote_plus``), JSON-escaped (with
-and without ``ensure_ascii``), and base64 of ``user:password`` for Basic auth.
+and without ``ensure_ascii``, ``/`` escaped or not), HTML-escaped, and base64 of ``user:password``
+for Basic auth.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -17,6 +18,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import html
 import json
 import threading
 
@@ -37,8 +39,13 @@ def encodings(secret):
     forms = set([secret, quote(secret, safe=""), quote(secret), quote_plus(secret)])
     for ensure_ascii in (True, False):
         forms.add(json.dumps(secret, ensure_ascii=ensure_ascii)[1:-1])
-    # A JSON-escaped form echoed inside another JSON string is escaped again.
+    # A JSON-escaped form echoed inside another JSON string is escaped again; some encoders
+    # (PHP, Jackson's option) also escape "/" as "\\/".
     forms.add(json.dumps(json.dumps(secret)[1:-1])[1:-1])
+    forms |= set(f.replace("/", "\\/") for f in list(forms) if "/" in f)
+    # An HTML error or login page echoes a value HTML-escaped (& < > and quotes).
+    forms.add(html.escape(secret))
+    forms.add(html.escape(secret, quote=False))
     forms.add(base64.b64encode(secret.encode("utf-8")).decode("ascii"))
     return set(f for f in forms if len(f) >= MIN_SECRET_LENGTH)
 

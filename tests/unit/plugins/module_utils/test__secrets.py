@@ -6,6 +6,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import html
 import json
 from urllib.parse import quote, quote_plus
 
@@ -24,7 +25,10 @@ CANARY = 'p&a%s"s\\w o+r/d=ü'
     json.dumps(CANARY)[1:-1],
     json.dumps(CANARY, ensure_ascii=False)[1:-1],
     base64.b64encode(CANARY.encode()).decode(),
-], ids=["plain", "quote", "quote-path", "quote_plus", "json", "json-utf8", "base64"])
+    json.dumps(CANARY)[1:-1].replace("/", "\\/"),
+    html.escape(CANARY),
+    html.escape(CANARY, quote=False),
+], ids=["plain", "quote", "quote-path", "quote_plus", "json", "json-utf8", "base64", "json-slash", "html", "html-noquote"])
 def test_every_encoding_is_masked(form):
     secrets = SecretRegistry([CANARY])
     text = "echo: <pre>%s</pre> end" % form
