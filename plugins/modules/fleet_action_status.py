@@ -23,8 +23,9 @@ description:
     (expired, cancelled, never acknowledged), and O(allowed_failures) decides C(succeeded) for
     succeeded, partial, failed and expired actions alike. An expired unenroll with 99 of 100 agents
     done passes with O(allowed_failures=1) and still reports C(state=expired).
-  - Fail-safe readings, where Kibana's answer leaves room. A C(COMPLETE) item with no agent count
-    at all is unknown. A counter that is missing or null counts 0 (so it can only keep an action
+  - Fail-safe readings, where Kibana's answer leaves room. An item with no agent count at all
+    (neither C(nbAgentsActioned) nor C(nbAgentsActionCreated)) is unknown when it is C(COMPLETE) or
+    when some of its agents succeeded, since nothing says how many agents it had. A counter that is missing or null counts 0 (so it can only keep an action
     from succeeding). Any other answer of an unexpected shape fails with an error naming the item
     and the field, never with a Python error.
   - Agents Kibana refused when it wrote the action (upgrade cool-down, version, hosted policy,

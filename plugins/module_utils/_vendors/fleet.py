@@ -281,17 +281,19 @@ class Fleet(Vendor):
         return errors, refused
 
     def state_of(self, vendor_status, acked, failed, counted=True):
-        """Kibana's word -> normalised state. A COMPLETE with no agent count at all is unknown:
-        nothing says any agent did it (fail safe)."""
+        """Kibana's word -> normalised state. With no agent count at all (``counted`` false), a
+        COMPLETE, or a terminal item some agents acked, is unknown: nothing says how many agents
+        the action had, so allowed_failures cannot judge it (fail safe)."""
         if vendor_status == "ROLLOUT_PASSED":
-            return self.rollout_passed(acked)
-        state = STATES.get(vendor_status, UNKNOWN)
-        if state == SUCCEEDED and not counted:
+            state = self.rollout_passed(acked)
+        else:
+            state = STATES.get(vendor_status, UNKNOWN)
+            if state == FAILED and acked > 0:
+                state = PARTIAL  # every agent acked, some with errors: allowed_failures decides
+            elif state == RUNNING and acked == 0 and failed == 0:
+                state = PENDING
+        if not counted and (state == SUCCEEDED or (acked > 0 and state in (PARTIAL, FAILED, EXPIRED))):
             return UNKNOWN
-        if state == FAILED and acked > 0:
-            return PARTIAL  # every agent acked, some with errors: allowed_failures decides
-        if state == RUNNING and acked == 0 and failed == 0:
-            return PENDING
         return state
 
     def rollout_passed(self, acked):

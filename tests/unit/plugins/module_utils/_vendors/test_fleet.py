@@ -121,6 +121,23 @@ def test_complete_without_any_agent_count_is_unknown_not_success():
     assert status.state == "unknown" and FailurePolicy("100%").apply(status).succeeded is False
 
 
+@pytest.mark.parametrize("word, options", [("FAILED", {}), ("EXPIRED", {}), ("ROLLOUT_PASSED", {"rollout_passed": "success"})])
+def test_no_agent_count_cannot_pass_when_some_agents_failed(word, options):
+    """Without nbAgentsActioned (or nbAgentsActionCreated) nothing says how many agents there were:
+    5 acked and 1 failed of an unknown total must not pass allowed_failures=1 (with the total, 100,
+    95 would count as failed)."""
+    item = {"actionId": "x", "status": word, "type": "UPGRADE", "nbAgentsAck": 5, "nbAgentsFailed": 1}
+    status = FailurePolicy("1").apply(fleet(**options).parse_item(item))
+    assert status.state == "unknown" and status.succeeded is False
+    counted = FailurePolicy("1").apply(fleet(**options).parse_item(dict(item, nbAgentsActioned=100)))
+    assert counted.succeeded is False and counted.targets["failed"] == 95
+
+
+def test_no_agent_count_and_no_success_keeps_the_failure():
+    item = {"actionId": "x", "status": "FAILED", "type": "UPGRADE", "nbAgentsFailed": 3}
+    assert fleet().parse_item(item).state == "failed"
+
+
 def test_credentials_required_and_basic_auth_secret_known():
     with pytest.raises(ConfigError, match="FLEET_API_KEY"):
         Fleet({"url": "http://127.0.0.1:9"})
