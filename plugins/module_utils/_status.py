@@ -174,14 +174,17 @@ def error_entry(target, message, time=None):
 class FailurePolicy:
     """``allowed_failures``: a count of failed targets (``3``) or a percentage (``"5%"``)."""
 
-    _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
+    # ASCII digits only: str.isdigit() and \d also take other scripts' digits, and int() refuses some
+    # of those ("\u00b2"), which would be a Python error instead of this ConfigError.
+    _PERCENT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*%\s*$")
+    _COUNT = re.compile(r"^[0-9]+$")
 
     def __init__(self, allowed):
         self.text = "0" if allowed in (None, "") else str(allowed).strip()
         match = self._PERCENT.match(self.text)
         if match:
             self.percent, self.count = float(match.group(1)), None
-        elif self.text.isdigit():
+        elif self._COUNT.match(self.text):
             self.percent, self.count = None, int(self.text)
         else:
             raise ConfigError("allowed_failures must be a whole number of targets (such as 3) or a "

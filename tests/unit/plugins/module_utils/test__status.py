@@ -22,7 +22,7 @@ def test_limit(allowed, total, limit):
     assert FailurePolicy(allowed).limit(total) == limit
 
 
-@pytest.mark.parametrize("bad", ["-1", "five", "5 percent", "101%", "1.5"])
+@pytest.mark.parametrize("bad", ["-1", "five", "5 percent", "101%", "1.5", "\u00b2", "\u00b2%", "\u0663"])
 def test_bad_allowed_failures_is_a_clear_error(bad):
     with pytest.raises(ConfigError, match="allowed_failures"):
         FailurePolicy(bad)
