@@ -334,6 +334,9 @@ class RackspaceBackupBase(Vendor):
         except ApiError as error:
             raise ApiError(self.client.message(error.message), error.status, error.body)
         self.client.add_secret(token)
+        if not self.options.get("url") and urlsplit(identity_url).scheme == "https" and urlsplit(endpoint).scheme != "https":
+            raise ConfigError("Rackspace Identity at %s named a Cloud Backup endpoint that is not https, so the token "
+                              "would travel unencrypted: give url (the https endpoint) if you trust it." % identity_url)
         self.client.set_header("X-Auth-Token", token)
         project = self.options.get("project_id") or (None if self.options.get("url") is None else tenant)
         self.point_at(self.options.get("url") or endpoint, project)

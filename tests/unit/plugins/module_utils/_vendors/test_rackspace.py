@@ -355,3 +355,14 @@ def test_all_pages_stops_when_the_server_ignores_marker():
     events = vendor.read(None, "asc", all_pages=True)
     assert [e["id"] for e in events] == [e["id"] for e in page["events"]]
     assert len(calls) == 2
+
+
+def test_catalog_endpoint_downgraded_to_http_gets_no_token(simulator):
+    """Identity over https naming an http Cloud Backup endpoint: the token is not sent in the clear."""
+    simulator.control("POST", "/rackspace/config", {"catalog_host": simulator.http_url})
+    vendor = RackspaceBackupStatus(identity_options(simulator, identity_url=simulator.https_url + "/v2.0",
+                                                    ca_path=simulator.ca_path))
+    with pytest.raises(ConfigError, match="not https") as caught:
+        vendor.fetch(["5150"])
+    assert "sim-api-key" not in str(caught.value)
+    assert not [r for r in simulator.requests_log("/") if r["path"] != "/v2.0/tokens"]
