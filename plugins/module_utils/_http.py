@@ -656,7 +656,7 @@ def _public(url, path=True):
     """A URL fit for a message: no user info, no query, no fragment (``path=False``: origin only)."""
     if not (url.startswith("http://") or url.startswith("https://")):
         return url.split("?", 1)[0].split("#", 1)[0]
-    parts = urlsplit(url)
+    parts = urlsplit(_as_sent(url))
     host = parts.hostname or ""
     if ":" in host:
         host = "[%s]" % host
@@ -691,9 +691,23 @@ def _set_socket_timeout(raw, seconds):
             pass
 
 
+def _as_sent(url):
+    """``url`` as requests sends it. Its parser, not urlsplit, decides which host gets the request:
+    for ``https://other:8443\\@host/`` (a Location a server sends) urlsplit reads ``host``, while
+    requests connects to ``other:8443`` and sends ``/%5C@host/``. Unchanged if requests refuses it."""
+    if requests is None:  # pragma: no cover - the shells refuse to run without requests
+        return url
+    prepared = requests.models.PreparedRequest()
+    try:
+        prepared.prepare_url(url, None)
+    except (requests.exceptions.RequestException, ValueError):  # InvalidURL: a bad port or host
+        return url
+    return prepared.url
+
+
 def origin(url):
-    """``(scheme, host, port)`` of a URL, the port made explicit (RFC 6454)."""
-    parts = urlsplit(url)
+    """``(scheme, host, port)`` of a URL as requests will send it, the port made explicit (RFC 6454)."""
+    parts = urlsplit(_as_sent(url))
     scheme = (parts.scheme or "").lower()
     try:
         port = parts.port or {"http": 80, "https": 443}.get(scheme)

@@ -154,6 +154,23 @@ def test_redirect_to_a_location_with_a_bad_port_is_refused(adversary):
         client(adversary).get_json("/api/x")
 
 
+def test_origin_is_where_requests_connects_not_where_urlsplit_reads():
+    # urlsplit takes the host after the last "@"; requests (urllib3) ends the authority at "\\".
+    assert origin("https://evil.example:8443\\@kibana.example/x") == ("https", "evil.example", 8443)
+    assert origin("https://[::1]:5601/x") == ("https", "::1", 5601)
+
+
+def test_a_location_read_two_ways_is_refused_where_requests_would_connect(adversary):
+    """``https://127.0.0.1:<b>\\@127.0.0.1:<a>/x``: urlsplit reads origin a, requests connects to b."""
+    sneaky = "https://127.0.0.1:%d\\@127.0.0.1:%d/x" % (adversary.servers["b"].port, adversary.servers["a"].port)
+    adversary.route("a", "/", status=302, text="", headers={"Location": sneaky}, trickle_headers=100000)
+    with pytest.raises(OriginRefused, match="was redirected to https://127.0.0.1:%d/" % adversary.servers["b"].port):
+        client(adversary).get_json("/api/x")
+    with pytest.raises(OriginRefused, match="https://127.0.0.1:%d is not an origin configured" % adversary.servers["b"].port):
+        client(adversary).get_json(sneaky)  # an absolute URL from an answer (a next page link): refused too
+    assert_never_reached(adversary, "b")
+
+
 def test_redirect_loop_ends_after_the_hop_limit(adversary):
     adversary.redirect("a", 302, "a")
     with pytest.raises(TransportError, match="redirected more than 5 times"):
