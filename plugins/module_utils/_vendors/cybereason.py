@@ -166,7 +166,8 @@ class Cybereason(Vendor):
     def read_actions(self, session_may_be_gone):
         """Parsed allActions, or None when the answer says the session is gone: a redirect or the
         login page (research §3b), or a 401 or 403 while the session may have expired. Right
-        after a fresh login a 401 or 403 is a real refusal and is raised with its hint."""
+        after a fresh login a 401 or 403 is a real refusal and is raised with its hint. An empty
+        answer is the collection's shape error, not a sign of a lost session."""
         try:
             response = self.client.request("GET", ACTIONS_PATH, headers=REST_HEADERS, allow_redirects=False)
         except AuthError as error:
@@ -179,6 +180,9 @@ class Cybereason(Vendor):
             raise
         if 300 <= response.status < 400:
             return None
+        if response.body is None:  # an empty body, or JSON null: not the login page, so no second login
+            raise self.shape_error("the answer is %s, not a list of batches" % (
+                "null" if (response.text or "").strip() else "empty"), response.text)
         return response.body
 
     def shape_error(self, what, body=None):

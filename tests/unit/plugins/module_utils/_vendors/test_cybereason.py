@@ -237,6 +237,18 @@ def test_close_accepts_a_session_already_gone_and_raises_other_trouble():
         assert (client.deadline, client.timeout) == (1234.5, 30.0)
 
 
+@pytest.mark.parametrize("text, body, what", [("", None, "empty"), ("null", None, "null")])
+def test_an_empty_or_null_answer_is_not_taken_for_the_login_page(text, body, what):
+    """A 200 with no body (or JSON null) is an unexpected shape: no second login, no claim that the
+    server refused the session."""
+    from ansible_collections.actiongate.agents.plugins.module_utils._http import ApiResponse
+    client = LogoutClient(ApiResponse(200, {}, body, text, "https://cr.example/rest/sensors/allActions"))
+    vendor = logged_in(client)
+    with pytest.raises(ApiError, match="unexpected shape: the answer is %s, not a list of batches" % what):
+        vendor.all_actions()
+    assert [call[:2] for call in client.calls] == [("GET", "/rest/sensors/allActions")]
+
+
 @pytest.mark.parametrize("types, expected", [(None, [VENDOR_EXAMPLE, 101]), (["archive"], [VENDOR_EXAMPLE]),
                                              (["UPGRADE", "x"], [101])])
 def test_listing_filters_action_types_without_regard_to_case(types, expected):
