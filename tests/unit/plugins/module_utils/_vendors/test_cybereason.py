@@ -10,6 +10,7 @@ import pytest
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
     ApiError, AuthError, ConfigError, TransportError,
 )
+from ansible_collections.actiongate.agents.plugins.module_utils._http import ApiResponse
 from ansible_collections.actiongate.agents.plugins.module_utils._status import FailurePolicy
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cybereason import (
     STATS_CLASS,
@@ -241,7 +242,6 @@ def test_close_accepts_a_session_already_gone_and_raises_other_trouble():
 def test_an_empty_or_null_answer_is_not_taken_for_the_login_page(text, body, what):
     """A 200 with no body (or JSON null) is an unexpected shape: no second login, no claim that the
     server refused the session."""
-    from ansible_collections.actiongate.agents.plugins.module_utils._http import ApiResponse
     client = LogoutClient(ApiResponse(200, {}, body, text, "https://cr.example/rest/sensors/allActions"))
     vendor = logged_in(client)
     with pytest.raises(ApiError, match="unexpected shape: the answer is %s, not a list of batches" % what):
