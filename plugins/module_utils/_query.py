@@ -115,7 +115,6 @@ class ActionQuery:
 
     def judge(self, outcome, result):
         """Turn an unhappy wait into ActionTimeout or ActionFailed, with every action's last state."""
-        label = self.vendor.LABEL
         states = "; ".join(s.summary() for s in outcome.statuses[:20]) or "nothing read yet"
         if outcome.reason == "timeout":
             doing = " The deadline passed during this call: %s" % outcome.interrupted if outcome.interrupted else ""
