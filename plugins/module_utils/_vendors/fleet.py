@@ -23,7 +23,6 @@ __metaclass__ = type
 # pylint: disable=unidiomatic-typecheck
 
 import base64
-import math
 import re
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionGateError, ApiError, ConfigError
@@ -351,13 +350,14 @@ def _action_id(item, index):
 
 
 def _count(item, key, index, action_id):
-    """A counter: a missing or null one is 0 (only safe readings follow from it); any other
-    non-number is the collection's error naming it."""
+    """A counter: a missing or null one is 0 (only safe readings follow from it); anything but a
+    whole non-negative number (a fraction, NaN, infinity, text, a boolean) is the collection's error
+    naming it: rounding 0.5 failed agents down to 0 would let a failure pass."""
     value = item.get(key)
     if value is None:
         return 0
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 \
-            or (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
+            or (isinstance(value, float) and not value.is_integer()):
         raise shape_error("item %d (actionId %s) has %s %s, not a count" % (index, action_id, key, _kind(value)))
     return int(value)
 

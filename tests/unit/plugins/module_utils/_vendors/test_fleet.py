@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import example, given, HealthCheck, settings
 from hypothesis import strategies as st
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionGateError, ApiError, ConfigError
@@ -294,6 +294,8 @@ def test_arbitrary_json_gives_statuses_or_the_collections_error(body):
 @given(index=st.integers(0, len(RECORDED_ITEMS) - 1), key=st.sampled_from(KEYS),
        change=st.sampled_from(["remove", "null", "retype"]), value=JSON,
        rollout=st.sampled_from(["wait", "failure", "success"]))
+# found by a CI run: half a failed agent was rounded down to none, and a COMPLETE item passed
+@example(index=1, key="nbAgentsFailed", change="retype", value=0.5, rollout="wait")
 def test_recorded_items_with_a_field_removed_retyped_or_nulled(index, key, change, value, rollout):
     """Never a Python exception, and never a pass the vendor did not give: with allowed_failures=0
     a mutated item succeeds only if it still says COMPLETE with no failed agent."""
