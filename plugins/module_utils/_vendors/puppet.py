@@ -129,7 +129,8 @@ class Shape:
 
     def count(self, value, path):
         """A node count: a whole number, or digits in a string (the activity doc's own example)."""
-        if isinstance(value, str) and value.strip().isdigit():
+        # ASCII digits only: str.isdigit() also takes "²", which int() then refuses with a traceback
+        if isinstance(value, str) and re.match(r"^[0-9]+$", value.strip()):
             return int(value.strip())
         if isinstance(value, float) and value.is_integer() and value >= 0:
             return int(value)

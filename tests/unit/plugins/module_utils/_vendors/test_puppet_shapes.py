@@ -138,6 +138,7 @@ def test_recorded_job_with_counts_from_its_nodes():
     ("job", [], "the answer is an array, not an object"),
     ("job", {"name": "81", "status": [1]}, "status[0] is a number, not an object"),
     ("job", {"name": "81", "node_states": {"finished": "lots"}}, "node_states.finished is a string, not a count"),
+    ("job", {"name": "81", "node_states": {"finished": "\u00b2"}}, "node_states.finished is a string, not a count"),
     ("job", {"name": "x"}, "name is not a job number"),
     ("job list", {"items": [{"name": "1"}, 3]}, "items[1] is a number, not an object"),
     ("job nodes", {"items": [{"name": "n1"}]}, "items[0].state is missing"),
