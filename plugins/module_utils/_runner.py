@@ -25,12 +25,14 @@ ISSUES = "https://github.com/actiongate/agents/issues"
 
 
 def argument_spec(*pieces):
-    """Merge argspec pieces; an ``env`` list on an option becomes an ``env_fallback``."""
+    """Merge argspec pieces; an ``env`` list on an option becomes an ``env_fallback``, and its
+    ``range`` (checked by ``Vendor.check_options``) is not given to AnsibleModule."""
     spec = {}
     for piece in pieces:
         for name, option in piece.items():
             option = copy.deepcopy(option)
             env = option.pop("env", None)
+            option.pop("range", None)
             if env:
                 option["fallback"] = (env_fallback, list(env))
             spec[name] = option

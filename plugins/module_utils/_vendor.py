@@ -93,7 +93,8 @@ class Vendor:
     # Extra AnsibleModule arguments (required_together, required_one_of, ...).
     MODULE_KWARGS = {}
     # The vendor's accepted range of numeric options, inclusive, checked before any request:
-    # ``{"per_page": (1, 1000)}``. Cite the vendor's limit next to the numbers.
+    # ``{"per_page": (1, 1000)}``. Prefer a ``range`` key on the option's own entry in ``OPTIONS``
+    # (``{"type": "int", "range": (1, 1000)}``): declared once, beside its type and default.
     OPTION_RANGES = {}
 
     def __init__(self, options, client=None):
@@ -113,7 +114,9 @@ class Vendor:
     @classmethod
     def check_options(cls, options):
         """Refuse options that cannot work (URLs, numbers, ranges) before any request."""
-        check_options(options, cls.option_names(), cls.OPTION_RANGES, cls.LABEL)
+        ranges = dict((name, tuple(spec["range"])) for name, spec in cls.OPTIONS.items() if "range" in spec)
+        ranges.update(cls.OPTION_RANGES)
+        check_options(options, cls.option_names(), ranges, cls.LABEL)
 
     @classmethod
     def secret_registry(cls, options):
