@@ -1,0 +1,108 @@
+"""The pieces every start module shares: input checks, the failure sentence, the result's shape."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
+    ApiError,
+    AuthError,
+    ConfigError,
+    DeadlineExceeded,
+    TransportError,
+)
+from ansible_collections.actiongate.agents.plugins.module_utils._start import (
+    StartRequest,
+    no_id,
+    start_failure,
+    start_result,
+    targets,
+)
+
+
+def test_targets_strips_and_keeps_order():
+    assert targets({"ids": [" b", "a ", 3]}, "ids") == ["b", "a", "3"]
+
+
+def test_targets_takes_one_string_as_one_target():
+    assert targets({"ids": "host-1"}, "ids") == ["host-1"]
+
+
+@pytest.mark.parametrize("value", [None, "", []])
+def test_targets_refuses_nothing(value):
+    with pytest.raises(ConfigError, match="ids must list at least one target"):
+        targets({"ids": value}, "ids")
+
+
+def test_targets_refuses_blank_items_naming_their_position():
+    with pytest.raises(ConfigError, match=r"ids has a blank item \(position 2\)"):
+        targets({"ids": ["a", "  ", "b"]}, "ids")
+
+
+def test_targets_refuses_duplicates_naming_them():
+    with pytest.raises(ConfigError, match="ids lists 'a' more than once"):
+        targets({"ids": ["a", "b", " a"]}, "ids")
+
+
+def test_targets_refuses_more_than_the_vendor_takes_naming_the_limit():
+    with pytest.raises(ConfigError, match="endpoint_ids lists 1001 targets; Cortex XDR takes at most 1000"):
+        targets({"endpoint_ids": [str(i) for i in range(1001)]}, "endpoint_ids", limit=1000, label="Cortex XDR")
+    assert len(targets({"endpoint_ids": [str(i) for i in range(1000)]}, "endpoint_ids", limit=1000)) == 1000
+
+
+def test_targets_item_check_names_the_item():
+    with pytest.raises(ConfigError, match="ids: 'x y' has a blank"):
+        targets({"ids": ["x y"]}, "ids", check=lambda item: "has a blank" if " " in item else None)
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422, 429])
+def test_a_refused_start_says_nothing_started(status):
+    error = (AuthError if status in (401, 403) else ApiError)("HTTP %d nope" % status, status)
+    failed = start_failure(error, "Cortex XDR isolate of 2 endpoints", "look in the Action Center")
+    assert failed.may_have_started is False
+    assert "Nothing started" in str(failed) and "re-run is safe" in str(failed)
+    assert "MAY HAVE STARTED" not in str(failed)
+
+
+@pytest.mark.parametrize("error", [
+    ApiError("HTTP 500 boom", 500), ApiError("HTTP 502", 502), ApiError("HTTP 503", 503),
+    TransportError("connection reset"), DeadlineExceeded("read timed out"), ApiError("not JSON", 200),
+])
+def test_any_other_failure_may_have_started_and_says_where_to_look(error):
+    failed = start_failure(error, "Puppet deploy of 3 nodes", "run puppet_job_status without job ids")
+    assert failed.may_have_started is True
+    assert "MAY HAVE STARTED" in str(failed)
+    assert "run puppet_job_status without job ids" in str(failed)
+    assert "never retried" in str(failed)
+
+
+def test_a_failure_lists_what_this_task_already_started():
+    failed = start_failure(ApiError("HTTP 500", 500), "Rackspace backup of c3", "look", started=["11", "12"])
+    assert failed.started == ["11", "12"]
+    assert "Already started by this task: 11, 12." in str(failed)
+
+
+def test_no_id_is_a_may_have_started_failure_without_echoing_the_answer():
+    failed = no_id("Cybereason upgrade", "look in allActions", "batchId", {"token": "s3cr3t-value"})
+    assert failed.may_have_started is True
+    assert "no batchId" in str(failed) and "an object of 1 item" in str(failed)
+    assert "s3cr3t" not in str(failed)
+
+
+def test_start_result_shape():
+    result = start_result([11, "12"], endpoints_count=2)
+    assert result == {"changed": True, "action_id": "11", "action_ids": ["11", "12"], "endpoints_count": 2}
+
+
+def test_start_result_in_check_mode_shows_the_requests_and_no_ids():
+    request = StartRequest("/public_api/v1/endpoints/isolate", {"request_data": {"filters": []}})
+    result = start_result([], requests=[request], check_mode=True)
+    assert result["changed"] is True and result["action_id"] is None and result["action_ids"] == []
+    assert result["requests"] == [{"method": "POST", "path": "/public_api/v1/endpoints/isolate",
+                                   "body": {"request_data": {"filters": []}}}]
+    assert "would send 1 request." in result["msg"]
+
+
+def test_start_result_never_carries_skipped():
+    with pytest.raises(ValueError):
+        start_result(["1"], skipped=["n1"])
