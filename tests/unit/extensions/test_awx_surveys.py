@@ -56,8 +56,8 @@ def save_errors(survey):
         if field not in survey:
             errors.append("Field '%s' is missing from survey spec." % field)
         elif not isinstance(survey[field], expect_type):
-            errors.append("Expected %s for field '%s', received %s type." % (type_label, field,
-                                                                            type(survey[field]).__name__))
+            received = type(survey[field]).__name__
+            errors.append("Expected %s for field '%s', received %s type." % (type_label, field, received))
     if isinstance(survey.get("spec"), list) and len(survey["spec"]) < 1:
         errors.append("'spec' doesn't contain any items.")
     if errors:
