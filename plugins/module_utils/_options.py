@@ -20,28 +20,31 @@ try:
 except ImportError:  # pragma: no cover
     from urlparse import urlsplit  # type: ignore
 
+from ansible_collections.actiongate.agents.plugins.module_utils._connection_options import CONNECTION_SPEC
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ConfigError
+from ansible_collections.actiongate.agents.plugins.module_utils._wait_options import MAX_ALLOWED_FAILURES, WAIT_SPEC
 
-# (low, high, low_inclusive): every wait and connection number the shared fragments document.
-RANGES = {
-    "wait_timeout": (0.0, 604800.0, False),
-    "wait_interval": (0.5, 86400.0, True),
-    "wait_max_interval": (0.5, 86400.0, True),
-    "wait_not_found_timeout": (0.0, 604800.0, True),
-    "request_timeout": (0.0, 3600.0, False),
-    "progress_interval": (0.0, 86400.0, True),
-}
-MAX_ALLOWED_FAILURES = 1000000
+# The keys an argspec entry may carry beside AnsibleModule's own (docs/dev/options.md):
+#   env               environment variables the option falls back to (an empty one counts as unset)
+#   range             (low, high): the values accepted, checked before any request
+#   exclusive_low     True: the low end itself is refused (wait_timeout must be more than 0)
+#   unit              what the number counts ("seconds"), named in the refusal
+#   zero_or_at_least  a value other than 0 must be at least this (progress_interval: 0 or 1 second and more)
+EXTENSION_KEYS = ("env", "range", "exclusive_low", "unit", "zero_or_at_least")
+# The argspec pieces whose ranges apply to every vendor (a vendor adds its own OPTIONS).
+SHARED_SPECS = (CONNECTION_SPEC, WAIT_SPEC)
 MAX_MESSAGE = 4000
 MAX_LISTED = 20
 _COUNT = re.compile(r"^\d+$")
 _PERCENT = re.compile(r"^(\d+(?:\.\d+)?)\s*%$")
 
 
-def check_options(options, names, ranges=None, label=None):
+def check_options(options, names, ranges=None, label=None, specs=None):
     """Refuse, with ConfigError, any option in ``names`` whose value could not work: URLs,
-    non-finite numbers, the shared wait and connection ranges, ``allowed_failures``, and the
-    vendor's own ``ranges`` (``{"per_page": (1, 1000)}``, inclusive)."""
+    non-finite numbers, the ``range`` of each option's entry in ``specs`` (argspec pieces, by
+    default the shared connection and wait options), ``allowed_failures``, and the further
+    ``ranges`` (``{"per_page": (1, 1000)}``, inclusive; a vendor's ``OPTION_RANGES``). A vendor's
+    range names the vendor (``label``)."""
     for name in sorted(names):
         value = options.get(name)
         if value is None or value == "" or isinstance(value, bool):
@@ -50,26 +53,50 @@ def check_options(options, names, ranges=None, label=None):
             check_url(name, value)
         elif isinstance(value, float) and not math.isfinite(value):
             raise ConfigError("%s must be a finite number, got %s." % (name, value))
-    for name, (low, high, inclusive) in RANGES.items():
-        if name in names and options.get(name) is not None:
-            _check_range(name, float(options.get(name)), low, high, inclusive)
+    for spec in SHARED_SPECS if specs is None else specs:
+        for name, entry in spec.items():
+            if "range" in entry and name in names:
+                check_range(name, options.get(name), entry, label)
     _check_intervals(options, names)
     if "allowed_failures" in names:
         check_allowed_failures(options.get("allowed_failures"))
     for name, (low, high) in sorted((ranges or {}).items()):
-        value = options.get(name)
-        if value is not None and not low <= value <= high:
-            raise ConfigError("%s must be between %s and %s%s, got %s." % (
-                name, low, high, " (%s's range)" % label if label else "", value))
+        check_range(name, options.get(name), {"range": (low, high)}, label)
 
 
-def _check_range(name, value, low, high, inclusive):
-    if not math.isfinite(value):
+def check_range(name, value, entry, label=None):
+    """Refuse ``value`` unless it is within ``entry``'s ``range`` (and its ``exclusive_low``,
+    ``unit`` and ``zero_or_at_least``). None, '' and booleans are not checked."""
+    if value is None or value == "" or isinstance(value, bool):
+        return
+    low, high = entry["range"]
+    number = float(value)
+    if not math.isfinite(number):
         raise ConfigError("%s must be a finite number, got %s." % (name, value))
-    too_low = value < low if inclusive else value <= low
-    if too_low or value > high:
-        raise ConfigError("%s must be %s %s and at most %s seconds, got %s." % (
-            name, "at least" if inclusive else "more than", _number(low), _number(high), _number(value)))
+    exclusive = entry.get("exclusive_low", False)
+    if (number <= low if exclusive else number < low) or number > high:
+        unit = entry.get("unit")
+        if unit:
+            raise ConfigError("%s must be %s %s and at most %s %s, got %s." % (
+                name, "more than" if exclusive else "at least", _number(low), _number(high), unit, _number(value)))
+        if exclusive:
+            raise ConfigError("%s must be more than %s and at most %s%s, got %s." % (
+                name, low, high, _whose(label), value))
+        raise ConfigError("%s must be between %s and %s%s, got %s." % (name, low, high, _whose(label), value))
+    floor = entry.get("zero_or_at_least")
+    if floor is not None and number != 0 and number < floor:
+        raise ConfigError("%s must be 0 (off) or at least %s %s, got %s." % (
+            name, _number(floor), _unit(entry.get("unit"), floor), _number(value)))
+
+
+def _whose(label):
+    return " (%s's range)" % label if label else ""
+
+
+def _unit(unit, amount):
+    """``seconds``, or ``second`` for exactly 1."""
+    unit = unit or ""
+    return unit[:-1] if float(amount) == 1 and unit.endswith("s") else unit
 
 
 def _check_intervals(options, names):

@@ -25,15 +25,15 @@ except ImportError:  # pragma: no cover - Python 3 always has it
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ConfigError, DeadlineExceeded
 from ansible_collections.actiongate.agents.plugins.module_utils._http import DEADLINE_GRACE
 
-DEFAULT_WORKERS = 8
-MAX_WORKERS = 64
-
-# The option of every plugin that reads one id per request (Cortex XDR, Puppet jobs, Rackspace
-# backups and restores), merged into its vendor's OPTIONS and OPTION_RANGES (doc fragment
-# ``per_id``), so the shells check it before any request.
-OPTION = "max_concurrent_requests"
-PER_ID_OPTIONS = {OPTION: {"type": "int", "default": DEFAULT_WORKERS}}
-PER_ID_RANGES = {OPTION: (1, MAX_WORKERS)}
+# The option of every plugin that reads one id per request (``max_concurrent_requests``), declared
+# in _per_id_options.py and importable from here too.
+from ansible_collections.actiongate.agents.plugins.module_utils._per_id_options import (  # noqa: F401
+    DEFAULT_WORKERS,
+    MAX_WORKERS,
+    OPTION,
+    PER_ID_OPTIONS,
+    PER_ID_RANGES,
+)
 
 
 def read_each(fn, ids, options, client, noun="id"):

@@ -10,13 +10,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import os
 import sys
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionGateError
 from ansible_collections.actiongate.agents.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
-from ansible_collections.actiongate.agents.plugins.module_utils._options import cap, url_passwords
+from ansible_collections.actiongate.agents.plugins.module_utils._options import EXTENSION_KEYS, cap, url_passwords
 from ansible_collections.actiongate.agents.plugins.module_utils._query import ActionQuery
 from ansible_collections.actiongate.agents.plugins.module_utils._secrets import registry
 from ansible_collections.actiongate.agents.plugins.module_utils._vendor import CONNECTION_SPEC, WAIT_SPEC
@@ -25,18 +27,62 @@ ISSUES = "https://github.com/actiongate/agents/issues"
 
 
 def argument_spec(*pieces):
-    """Merge argspec pieces; an ``env`` list on an option becomes an ``env_fallback``, and its
-    ``range`` (checked by ``Vendor.check_options``) is not given to AnsibleModule."""
+    """Merge argspec pieces (a later piece's entry replaces an earlier one's) into an AnsibleModule
+    argument spec: an ``env`` list on an option becomes its fallback (``env_fallback_set``), and
+    the other extension keys (``range``, ..., checked by ``Vendor.check_options``) are left out."""
     spec = {}
     for piece in pieces:
-        for name, option in piece.items():
-            option = copy.deepcopy(option)
-            env = option.pop("env", None)
-            option.pop("range", None)
-            if env:
-                option["fallback"] = (env_fallback, list(env))
+        for name, entry in piece.items():
+            option = dict((key, copy.deepcopy(value)) for key, value in entry.items() if key not in EXTENSION_KEYS)
+            if entry.get("env"):
+                option["fallback"] = (env_fallback_set, list(entry["env"]))
             spec[name] = option
     return spec
+
+
+def env_fallback_set(*names, **_kwargs):
+    """The value of the first of ``names`` that is set and not empty (an AWX credential with a
+    blank field injects ``''``, which counts as unset, so the option's default applies)."""
+    for name in names:
+        value = os.environ.get(name)
+        if value:
+            return value
+    raise AnsibleFallbackNotFound
+
+
+def lookup_options(lookup, variables=None, direct=None, environ=None):
+    """``lookup.set_options``, with an empty environment variable counting as unset, as it does for
+    the modules (``env_fallback_set``): Ansible takes ``''`` from the environment as a value, which
+    would fail a ``choices`` check (``CORTEX_XDR_AUTH_TYPE=''``) or hide a default. An option not
+    given directly whose environment value is ``''`` gets its default (None without one)."""
+    environ = os.environ if environ is None else environ
+    direct = dict(direct or {})
+    blank = []
+    for name, definition in lookup.option_definitions.items():
+        if name in direct or not _blank_env(definition, environ) or _from_variables(definition, variables):
+            continue
+        if definition.get("default") is not None:
+            direct[name] = definition["default"]
+        else:
+            blank.append(name)
+    lookup.set_options(var_options=variables, direct=direct)
+    for name in blank:  # no default: unset, rather than ''
+        lookup._options[name] = None
+        getattr(lookup, "_origins", {})[name] = "default"
+    return lookup
+
+
+def _blank_env(definition, environ):
+    """Whether the value Ansible would take from the environment is ``''`` (the last set variable wins)."""
+    value = None
+    for entry in definition.get("env") or []:
+        if environ.get(entry.get("name")) is not None:
+            value = environ.get(entry.get("name"))
+    return value == ""
+
+
+def _from_variables(definition, variables):
+    return any(entry.get("name") in (variables or {}) for entry in definition.get("vars") or [])
 
 
 def status_module(vendor_cls, **kwargs):

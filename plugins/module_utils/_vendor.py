@@ -21,36 +21,14 @@ try:
 except ImportError:  # pragma: no cover
     from urllib import quote  # type: ignore
 
+# CONNECTION_SPEC (every vendor module's options) and WAIT_SPEC (every status module's), declared in
+# their own modules (docs/dev/options.md), are importable from here too.
+from ansible_collections.actiongate.agents.plugins.module_utils._connection_options import CONNECTION_SPEC
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionNotFound, AuthError, ConfigError
 from ansible_collections.actiongate.agents.plugins.module_utils._http import ApiClient
 from ansible_collections.actiongate.agents.plugins.module_utils._options import check_options, summarise, url_passwords
 from ansible_collections.actiongate.agents.plugins.module_utils._secrets import SecretRegistry
-
-# Options every vendor module takes (doc fragment ``connection``).
-CONNECTION_SPEC = {
-    "validate_certs": {"type": "bool", "default": True},
-    "ca_path": {"type": "path"},
-    "client_cert": {"type": "path"},
-    "client_key": {"type": "path", "no_log": False},
-    "request_timeout": {"type": "float", "default": 30.0},
-}
-
-# Options of every status module that can wait (doc fragment ``wait``).
-WAIT_SPEC = {
-    "wait": {"type": "bool", "default": False},
-    "wait_timeout": {"type": "float", "default": 1800.0},
-    "wait_interval": {"type": "float", "default": 5.0},
-    "wait_max_interval": {"type": "float", "default": 60.0},
-    "wait_not_found_timeout": {"type": "float", "default": 30.0},
-    "allowed_failures": {"type": "str", "default": "0"},
-    "fail_on_failure": {"type": "bool", "default": True},
-    # Read by the action plugins and lookups, which run on the controller and can print while
-    # waiting; a module cannot (plugin_utils/_action.py).
-    "progress_interval": {"type": "float", "default": 60.0},
-    # False leaves ``raw`` (the vendor's record, about half of a result) out of every action.
-    "include_raw": {"type": "bool", "default": True},
-}
-
+from ansible_collections.actiongate.agents.plugins.module_utils._wait_options import WAIT_SPEC
 
 # The environment variable ``ca_path`` falls back to, per vendor (``Vendor.NAME``): what the AWX
 # credential types in extensions/awx/credential_types/ set with their ``file`` injector. Read when
@@ -113,10 +91,10 @@ class Vendor:
 
     @classmethod
     def check_options(cls, options):
-        """Refuse options that cannot work (URLs, numbers, ranges) before any request."""
-        ranges = dict((name, tuple(spec["range"])) for name, spec in cls.OPTIONS.items() if "range" in spec)
-        ranges.update(cls.OPTION_RANGES)
-        check_options(options, cls.option_names(), ranges, cls.LABEL)
+        """Refuse options that cannot work (URLs, numbers, ranges) before any request: the ``range``
+        of each entry of the shared specs and of ``OPTIONS``, and ``OPTION_RANGES``."""
+        check_options(options, cls.option_names(), cls.OPTION_RANGES, cls.LABEL,
+                      specs=(CONNECTION_SPEC, WAIT_SPEC, cls.OPTIONS))
 
     @classmethod
     def secret_registry(cls, options):

@@ -15,7 +15,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionNotFound
 from ansible_collections.actiongate.agents.plugins.module_utils._http import HAS_REQUESTS
-from ansible_collections.actiongate.agents.plugins.module_utils._runner import plugin_name, requests_missing, run_query
+from ansible_collections.actiongate.agents.plugins.module_utils._runner import lookup_options, plugin_name, requests_missing, run_query
 from ansible_collections.actiongate.agents.plugins.plugin_utils._progress import Progress
 
 display = Display()
@@ -73,7 +73,7 @@ class ActionStatusLookup(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         if not HAS_REQUESTS:
             raise AnsibleLookupError(requests_missing())
-        self.set_options(var_options=variables, direct=kwargs)
+        lookup_options(self, variables, kwargs)  # an empty environment variable counts as unset
         ids = [to_native(t).strip() for t in _flatten(terms) if to_native(t).strip()]
         options = LookupOptions(self, {"action_ids": ids})
         secrets = self.VENDOR.secret_registry(options)

@@ -9,6 +9,7 @@ from ansible_collections.actiongate.agents.plugins.module_utils._options import 
     cap,
     check_allowed_failures,
     check_options,
+    check_range,
     check_url,
     summarise,
     url_passwords,
@@ -81,6 +82,10 @@ def test_numbers_must_be_finite(name, value):
      "wait_max_interval must be at least wait_interval (10 seconds), got 5."),
     ({"request_timeout": 0.0}, "request_timeout must be more than 0 and at most 3600 seconds, got 0."),
     ({"progress_interval": -1.0}, "progress_interval must be at least 0 and at most 86400 seconds, got -1."),
+    ({"progress_interval": 0.001}, "progress_interval must be 0 (off) or at least 1 second, got 0.001."),
+    ({"progress_interval": 0.999}, "progress_interval must be 0 (off) or at least 1 second, got 0.999."),
+    ({"wait_not_found_timeout": 604800.5},
+     "wait_not_found_timeout must be at least 0 and at most 604800 seconds, got 604800.5."),
 ])
 def test_ranges_name_the_option_and_the_range(options, message):
     assert refusal(**options) == message
@@ -88,6 +93,28 @@ def test_ranges_name_the_option_and_the_range(options, message):
 
 def test_edges_of_the_ranges_pass():
     check(wait_timeout=0.001, wait_interval=0.5, wait_max_interval=0.5, request_timeout=0.1, progress_interval=0.0)
+    check(wait_timeout=604800.0, wait_interval=86400.0, wait_max_interval=86400.0, request_timeout=3600.0,
+          progress_interval=1.0, wait_not_found_timeout=0.0)
+    check(progress_interval=86400.0)
+
+
+def test_the_ranges_are_read_from_the_specs():
+    """A range declared on an entry (the shared specs or a vendor's OPTIONS) is the one checked."""
+    spec = {"per_page": {"type": "int", "range": (1, 10)}, "skew": {"type": "float", "range": (0, 5), "exclusive_low": True}}
+    check_options({"per_page": 10, "skew": 5.0}, {"per_page", "skew"}, None, "Test vendor", specs=(spec,))
+    with pytest.raises(ConfigError, match=r"^per_page must be between 1 and 10 \(Test vendor's range\), got 11\.$"):
+        check_options({"per_page": 11}, {"per_page"}, None, "Test vendor", specs=(spec,))
+    with pytest.raises(ConfigError, match=r"^skew must be more than 0 and at most 5 \(Test vendor's range\), got 0\.0\.$"):
+        check_options({"skew": 0.0}, {"skew"}, None, "Test vendor", specs=(spec,))
+    with pytest.raises(ConfigError, match="^wait_timeout must be more than 0"):
+        check_options(dict(DEFAULTS, wait_timeout=0.0), NAMES)  # the shared specs by default
+    check_options(dict(DEFAULTS, wait_timeout=0.0), NAMES, specs=())  # ... and only the specs given
+
+
+def test_every_shared_default_is_within_its_range():
+    for name, entry in dict(CONNECTION_SPEC, **WAIT_SPEC).items():
+        if "range" in entry:
+            check_range(name, entry["default"], entry)
 
 
 def test_vendor_ranges_name_the_vendor():
