@@ -67,7 +67,7 @@ _raw:
 """
 
 from ansible_collections.actiongate.agents.plugins.plugin_utils._lookup import ActionStatusLookup
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cortex_xdr import CortexXdr
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cortex_xdr.session import CortexXdr
 
 
 class LookupModule(ActionStatusLookup):

@@ -72,7 +72,7 @@ _raw:
 """
 
 from ansible_collections.actiongate.agents.plugins.plugin_utils._lookup import ActionStatusLookup
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cybereason import Cybereason
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cybereason.session import Cybereason
 
 
 class LookupModule(ActionStatusLookup):

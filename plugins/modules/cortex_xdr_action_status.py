@@ -168,7 +168,7 @@ history:
 """
 
 from ansible_collections.actiongate.agents.plugins.module_utils._runner import run_status_module
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cortex_xdr import CortexXdr
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cortex_xdr.session import CortexXdr
 
 
 def main():

@@ -203,7 +203,7 @@ history:
 """
 
 from ansible_collections.actiongate.agents.plugins.module_utils._runner import run_status_module
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cybereason import Cybereason
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cybereason.session import Cybereason
 
 
 def main():

@@ -12,8 +12,8 @@ import requests
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionNotFound, ApiError, ConfigError
 from ansible_collections.actiongate.agents.plugins.module_utils._status import FailurePolicy
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cortex_xdr import (
-    ENDPOINT_STATES,
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cortex_xdr.parse import ENDPOINT_STATES, parse_reply
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cortex_xdr.session import (
     AdvancedKeyAuth,
     CortexXdr,
     advanced_headers,
@@ -52,8 +52,8 @@ def xdr(client: object = None, **options: object) -> CortexXdr:
     return CortexXdr(settings, client=client)
 
 
-def parse(case: str, **options: object):
-    return xdr(**options).parse_reply("1001", REPLIES[case]["reply"])
+def parse(case: str, completed_partial: str = "failure"):
+    return parse_reply("1001", REPLIES[case]["reply"], completed_partial)
 
 
 @pytest.mark.parametrize("case, state, terminal, targets, vendor_status", [
@@ -160,14 +160,14 @@ def test_empty_or_null_data_is_an_unknown_id(reply):
 ])
 def test_status_words_match_without_regard_to_case_and_canceled_spelling(words, state, targets):
     reply = {"data": dict(("e%d" % i, w) for i, w in enumerate(words))}
-    status = xdr().parse_reply("9", reply)
+    status = parse_reply("9", reply)
     assert status.state == state
     assert tuple(status.targets[k] for k in ("total", "succeeded", "failed", "pending")) == targets
 
 
 def test_a_cancel_never_succeeds_even_with_every_other_endpoint_done():
     reply = {"data": dict([("e%d" % i, "COMPLETED_SUCCESSFULLY") for i in range(99)] + [("e99", "CANCELED")])}
-    status = FailurePolicy("5%").apply(xdr().parse_reply("9", reply))
+    status = FailurePolicy("5%").apply(parse_reply("9", reply))
     assert status.state == "cancelled" and status.succeeded is False
 
 
@@ -178,18 +178,59 @@ def test_402_names_the_license():
     assert caught.value.status == 402
 
 
-@pytest.mark.parametrize("value, expected", [(1234, 1234), ("1234", 1234), (" 77 ", 77)])
+@pytest.mark.parametrize("value, expected", [(1234, 1234), ("1234", 1234), (" 77 ", 77), ("9" * 19, int("9" * 19))])
 def test_group_action_id_accepts_numbers_and_strings(value, expected):
     assert group_action_id(value) == expected
 
 
 @pytest.mark.parametrize("value", ["abc", "12a", "-3", "1.5", "1_000", "\u0661\u0662", "\u00b2", "+5", "../5",
-                                   "1" * 20])
+                                   "1" * 20, True, 1.0, "1e3", "\uff11"])
 def test_malformed_id_is_refused_before_any_request(value):
     client = FakeClient({})
     with pytest.raises(ConfigError, match="are whole numbers"):
         xdr(client, action_ids=[value])
     assert client.bodies == []
+
+
+class ScrubbingClient(FakeClient):
+    """A client whose run has one secret, as ApiClient.message masks it."""
+
+    def message(self, text: str) -> str:
+        return text.replace("k" * 40, "********")
+
+
+def test_a_malformed_answer_echoing_a_secret_is_scrubbed():
+    client = ScrubbingClient({5: {"reply": {"data": {"k" * 40: ["echo"]}}}})
+    with pytest.raises(ApiError) as caught:
+        xdr(client).fetch(["5"])
+    assert "k" * 40 not in caught.value.message and "k" * 40 not in str(caught.value)
+    assert "reply.data['********'] is a list of 1 item, not a status word" in caught.value.message
+    assert caught.value.message.startswith("Cortex XDR group action 5: Cortex XDR answered POST ")
+
+
+def test_the_package_and_its_parts():
+    """The package re-exports what plugins and tests use; the options carry their own ranges."""
+    from ansible_collections.actiongate.agents.plugins.module_utils._vendors import cortex_xdr
+    from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cortex_xdr import argspec, parse, session
+
+    assert cortex_xdr.CortexXdr is session.CortexXdr and cortex_xdr.STATUS_PATH == parse.STATUS_PATH
+    assert CortexXdr.OPTIONS is argspec.OPTIONS and CortexXdr.SECRET_OPTIONS == ("api_key",)
+    assert argspec.OPTIONS["max_concurrent_requests"]["range"] == (1, 64)
+    assert "required" not in argspec.OPTIONS["auth_type"] and argspec.OPTIONS["auth_type"]["default"] == "standard"
+
+
+@pytest.mark.parametrize("workers", [0, 65])
+def test_max_concurrent_requests_out_of_range_is_refused_before_any_request(workers):
+    with pytest.raises(ConfigError, match="max_concurrent_requests"):
+        CortexXdr.check_options({"url": "https://api-tenant.example", "api_key_id": "7", "api_key": "k" * 40,
+                                 "action_ids": ["5"], "max_concurrent_requests": workers})
+
+
+def test_parse_imports_nothing_that_sends():
+    """parse.py is pure: it imports only _shape, _status and _errors of the collection."""
+    source = (Path(parse_reply.__code__.co_filename)).read_text()
+    imported = set(re.findall(r"module_utils\.(\w+)", source))
+    assert imported <= {"_shape", "_status", "_errors"}, imported
 
 
 def test_advanced_headers_follow_the_documented_recipe():

@@ -12,10 +12,14 @@ from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
 )
 from ansible_collections.actiongate.agents.plugins.module_utils._http import ApiResponse
 from ansible_collections.actiongate.agents.plugins.module_utils._status import FailurePolicy
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cybereason import (
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cybereason.parse import (
     STATS_CLASS,
-    Cybereason,
     batch_key,
+    parse_item,
+    parse_listing,
+)
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cybereason.session import (
+    Cybereason,
     is_login_answer,
     login_problem,
 )
@@ -53,7 +57,7 @@ def cybereason(**options):
     (118, "running", False, (2, 1, 0, 1)),      # "finalState": "false" as a string
 ])
 def test_state_table(batch_id, state, terminal, targets):
-    status = cybereason().parse_item(ITEMS[batch_id])
+    status = parse_item(ITEMS[batch_id])
     assert (status.state, status.terminal) == (state, terminal)
     assert tuple(status.targets[k] for k in ("total", "succeeded", "failed", "pending")) == targets
     assert status.raw is ITEMS[batch_id]
@@ -69,7 +73,7 @@ def test_every_key_of_the_vendor_example_is_classified():
 
 
 def test_unknown_key_reported_and_never_succeeds():
-    status = FailurePolicy("100%").apply(cybereason().parse_item(ITEMS[-109]))
+    status = FailurePolicy("100%").apply(parse_item(ITEMS[-109]))
     assert status.extra["unknown_stats"] == {"BrandNewOutcome": 1}
     assert status.extra["sensors"]["unknown"] == 1
     assert status.targets["succeeded"] == 3
@@ -78,19 +82,19 @@ def test_unknown_key_reported_and_never_succeeds():
 
 @pytest.mark.parametrize("allowed, succeeded", [("0", False), ("1", True), ("5%", False), ("10%", True)])
 def test_partial_against_allowed_failures(allowed, succeeded):
-    status = FailurePolicy(allowed).apply(cybereason().parse_item(ITEMS[-102]))
+    status = FailurePolicy(allowed).apply(parse_item(ITEMS[-102]))
     assert status.succeeded is succeeded
 
 
 @pytest.mark.parametrize("allowed, succeeded", [("0", False), ("1", True), ("0.1%", True), ("0.05%", False)])
 def test_one_abort_timeout_among_999_is_judged_by_allowed_failures(allowed, succeeded):
-    status = FailurePolicy(allowed).apply(cybereason().parse_item(ITEMS[113]))
+    status = FailurePolicy(allowed).apply(parse_item(ITEMS[113]))
     assert status.state == "partial" and status.succeeded is succeeded
     assert status.targets == {"total": 1000, "succeeded": 999, "failed": 1, "pending": 0}
 
 
 def test_final_batch_without_sensors_never_succeeds():
-    status = FailurePolicy("100%").apply(cybereason().parse_item(ITEMS[-114]))
+    status = FailurePolicy("100%").apply(parse_item(ITEMS[-114]))
     assert (status.state, status.terminal, status.succeeded) == ("failed", True, False)
     assert "no sensors and no stats" in status.errors[-1]["message"]
     assert status.vendor_status == "final: no sensors"
@@ -98,15 +102,15 @@ def test_final_batch_without_sensors_never_succeeds():
 
 @pytest.mark.parametrize("batch_id", [-106, -117])
 def test_cancel_by_a_person_never_succeeds(batch_id):
-    assert FailurePolicy("100%").apply(cybereason().parse_item(ITEMS[batch_id])).succeeded is False
+    assert FailurePolicy("100%").apply(parse_item(ITEMS[batch_id])).succeeded is False
 
 
 def test_cancelled_never_succeeds_even_when_all_sensors_did():
-    assert FailurePolicy("100%").apply(cybereason().parse_item(ITEMS[112])).succeeded is False
+    assert FailurePolicy("100%").apply(parse_item(ITEMS[112])).succeeded is False
 
 
 def test_errors_vendor_status_and_times():
-    status = cybereason().parse_item(ITEMS[103])
+    status = parse_item(ITEMS[103])
     assert status.errors == [
         {"target": "EndedWithSensorTimeout", "message": "1 sensor", "time": None},
         {"target": "Failed", "message": "1 sensor", "time": None},
@@ -114,19 +118,19 @@ def test_errors_vendor_status_and_times():
     ]
     assert status.vendor_status == "final: EndedWithSensorTimeout=1, Failed=1, NotSupported=1"
     assert status.started_at == "2023-11-14T22:13:20.000Z" and status.finished_at is None
-    aborted = cybereason().parse_item(ITEMS[-106])
+    aborted = parse_item(ITEMS[-106])
     assert aborted.vendor_status.startswith("final, aborted: ")
     assert aborted.finished_at == "2023-11-14T22:14:20.000Z"
     assert aborted.errors[-1] == {"target": "batch", "message": "aborted by ops@example.com",
                                   "time": "2023-11-14T22:14:20.000Z"}
-    timed_out = cybereason().parse_item(ITEMS[107])
+    timed_out = parse_item(ITEMS[107])
     assert timed_out.errors[-1]["message"] == "aborted by a sensor timeout (abortTimeout), not by a person"
     assert timed_out.vendor_status == "final, aborted by sensor timeout: AbortTimeout=2"
     assert {"target": "AbortTimeout", "message": "2 sensors", "time": None} in timed_out.errors
 
 
 def test_extra_keys():
-    status = cybereason().parse_item(ITEMS[105]).as_dict()
+    status = parse_item(ITEMS[105]).as_dict()
     assert status["action_type"] == "SchedulerScan"
     assert status["sensors"] == {"succeeded": 0, "failed": 0, "cancelled": 0, "pending": 5, "unknown": 0}
     assert status["unknown_stats"] == {}
@@ -135,7 +139,7 @@ def test_extra_keys():
 def test_sensors_the_stats_leave_out_are_pending_in_sensors_then_failed_targets():
     """RETURN actions[].sensors: totalNumberOfProbes beyond the stats is pending, not unknown."""
     item = {"batchId": 9, "finalState": True, "totalNumberOfProbes": 5, "globalStats": {"stats": {"Succeeded": 3}}}
-    status = cybereason().parse_item(item)
+    status = parse_item(item)
     assert status.extra["sensors"] == {"succeeded": 3, "failed": 0, "cancelled": 0, "pending": 2, "unknown": 0}
     assert status.state == "partial" and status.targets == {"total": 5, "succeeded": 3, "failed": 2, "pending": 0}
 
@@ -146,7 +150,8 @@ def test_batch_key_accepts_numbers_and_strings(given, key):
     assert batch_key(given) == key
 
 
-@pytest.mark.parametrize("given", ["abc", "1_000", "\u0661\u0662", "\u00b2", "1.5", "", "--1", "0x10"])
+@pytest.mark.parametrize("given", ["abc", "1_000", "\u0661\u0662", "\u00b2", "1.5", "", "--1", "0x10", "-",
+                                   "1" * 5000, True, 1.5, "\uff11"])
 def test_batch_key_rejects_non_numbers(given):
     with pytest.raises(ConfigError, match="whole numbers"):
         batch_key(given)
@@ -253,4 +258,65 @@ def test_an_empty_or_null_answer_is_not_taken_for_the_login_page(text, body, wha
                                              (["UPGRADE", "x"], [101])])
 def test_listing_filters_action_types_without_regard_to_case(types, expected):
     body = [ITEMS[VENDOR_EXAMPLE], ITEMS[101]]
-    assert [s.action_id for s in cybereason().parse_listing(body, types)] == [str(i) for i in expected]
+    assert [s.action_id for s in parse_listing(body, types)] == [str(i) for i in expected]
+
+
+class ScrubbingClient(LogoutClient):
+    """LogoutClient whose run has one secret, as ApiClient.message masks it."""
+
+    @staticmethod
+    def message(text):
+        return text.replace("pw-secret", "********")
+
+
+def test_fetch_remembers_what_it_saw_and_scrubs_a_parse_error():
+    body = [ITEMS[VENDOR_EXAMPLE], ITEMS[101]]
+    vendor = logged_in(ScrubbingClient(ApiResponse(200, {}, body, "[...]", "https://cr.example/rest/sensors/allActions")))
+    found = vendor.fetch([str(VENDOR_EXAMPLE), " 101"])
+    assert sorted(found) == [" 101", str(VENDOR_EXAMPLE)]
+    assert vendor.last_seen == dict((i, s.summary()) for i, s in found.items())
+    echo = [{"batchId": 5, "globalStats": {"stats": {"Succeeded": "pw-secret"}}}]
+    vendor = logged_in(ScrubbingClient(ApiResponse(200, {}, echo, "[...]", "https://cr.example/rest/sensors/allActions")))
+    with pytest.raises(ApiError) as caught:
+        vendor.fetch(["5"])
+    assert "pw-secret" not in str(caught.value) and "pw-secret" not in caught.value.message
+    assert "item 0 (batchId 5): globalStats.stats['Succeeded'] is a string, not a count" in caught.value.message
+
+
+@pytest.mark.parametrize("field, value, what", [
+    ("totalNumberOfProbes", "\u00b2", "totalNumberOfProbes is a string, not a count"),
+    ("totalNumberOfProbes", -1, "totalNumberOfProbes is a number, not a count"),
+    ("totalNumberOfProbes", 1.5, "totalNumberOfProbes is a number, not a count"),
+    ("totalNumberOfProbes", True, "totalNumberOfProbes is a boolean, not a count"),
+    ("finalState", "yes", "finalState is a string ('yes'), not true or false"),
+    ("abortTimeout", 1, "abortTimeout is a number (1), not true or false"),
+    ("globalStats", [], "globalStats is an array, not an object"),
+    ("batchId", 1.0, "batchId is a number (1.0), not a whole number"),
+    ("batchId", "\u0663", "batchId is a string ('\u0663'), not a whole number"),
+])
+def test_a_field_of_another_type_is_a_shape_error_naming_item_and_field(field, value, what):
+    item = dict(ITEMS[101], **{field: value})
+    with pytest.raises(ApiError) as caught:
+        parse_item(item, 4)
+    assert caught.value.message.startswith("Cybereason answered GET /rest/sensors/allActions with an unexpected shape: "
+                                           "item 4 (batchId ")
+    assert what in caught.value.message and caught.value.status == 200
+
+
+@pytest.mark.parametrize("value", [True, "\u0661\u0662", 10 ** 400, 1e308, -5, 1.5e12 + 0.5, "soon", [1], float("nan")])
+def test_a_time_that_is_not_epoch_milliseconds_is_no_time(value):
+    status = parse_item(dict(ITEMS[103], startTime=value))
+    assert status.started_at is None
+
+
+def test_the_package_and_its_parts():
+    """The package re-exports what plugins and tests use; parse.py imports nothing that sends."""
+    import re
+
+    from ansible_collections.actiongate.agents.plugins.module_utils._vendors import cybereason
+    from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cybereason import argspec, parse, session
+
+    assert cybereason.Cybereason is session.Cybereason and cybereason.item_key is parse.item_key
+    assert Cybereason.OPTIONS is argspec.OPTIONS and Cybereason.SECRET_OPTIONS == ("password",)
+    imported = set(re.findall(r"module_utils\.(\w+)", Path(parse.__file__).read_text()))
+    assert imported <= {"_shape", "_status", "_errors"}, imported
