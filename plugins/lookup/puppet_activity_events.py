@@ -60,7 +60,7 @@ _raw:
 """
 
 from ansible_collections.actiongate.agents.plugins.plugin_utils._lookup import ActionStatusLookup
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet import PuppetActivityEvents
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet.activity import PuppetActivityEvents
 
 
 class LookupModule(ActionStatusLookup):

@@ -64,7 +64,7 @@ _raw:
 """
 
 from ansible_collections.actiongate.agents.plugins.plugin_utils._lookup import ActionStatusLookup
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet import PuppetJobStatus
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet.orchestrator import PuppetJobStatus
 
 
 class LookupModule(ActionStatusLookup):

@@ -182,7 +182,7 @@ history:
 """
 
 from ansible_collections.actiongate.agents.plugins.module_utils._runner import run_status_module
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet import PuppetActivityEvents
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet.activity import PuppetActivityEvents
 
 
 def main():

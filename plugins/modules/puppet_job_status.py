@@ -191,7 +191,7 @@ history:
 """
 
 from ansible_collections.actiongate.agents.plugins.module_utils._runner import run_status_module
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet import PuppetJobStatus
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet.orchestrator import PuppetJobStatus
 
 
 def main():

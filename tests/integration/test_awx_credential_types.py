@@ -38,10 +38,8 @@ from ansible_collections.actiongate.agents.plugins.module_utils._vendor import C
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cortex_xdr import CortexXdr
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cybereason import Cybereason
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet import Fleet, FleetActions
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet import (
-    PuppetActivityEvents,
-    PuppetJobStatus,
-)
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet.activity import PuppetActivityEvents
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet.orchestrator import PuppetJobStatus
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace import (
     RackspaceBackupAgentEvents,
     RackspaceBackupStatus,

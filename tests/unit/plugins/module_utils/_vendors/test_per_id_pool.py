@@ -18,7 +18,7 @@ from ansible_collections.actiongate.agents.plugins.module_utils._pool import map
 from ansible_collections.actiongate.agents.plugins.module_utils._status import FailurePolicy
 from ansible_collections.actiongate.agents.plugins.module_utils._vendor import CONNECTION_SPEC, WAIT_SPEC
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cortex_xdr import STATUS_PATH, CortexXdr
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet import PuppetJobStatus
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet.orchestrator import PuppetJobStatus
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace import (
     RackspaceBackupAgentEvents, RackspaceBackupStatus,
 )

@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
-import urllib.parse
 from pathlib import Path
 
 import pytest
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError, ConfigError
 from ansible_collections.actiongate.agents.plugins.module_utils._status import FailurePolicy
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors import puppet
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet import (
-    PuppetActivityEvents, PuppetJobStatus,
-)
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet import parse_activity, parse_orchestrator
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet.activity import PuppetActivityEvents, query_json
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet.jobs import job_name
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet.orchestrator import PuppetJobStatus
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet.rbac import console_url
 
 FIXTURES = Path(__file__).parents[3] / "fixtures" / "puppet"
 JOBS = json.loads((FIXTURES / "jobs.json").read_text())
 NODES = json.loads((FIXTURES / "nodes.json").read_text())
 EVENTS = json.loads((FIXTURES / "events.json").read_text())
-
-
-class FakeClient:
-    """Only what parse_page needs of an ApiClient."""
-
-    @staticmethod
-    def message(text):
-        return text
 
 
 def targets(status):
@@ -54,7 +44,7 @@ def targets(status):
     ("novel", "unknown", "paused", False, (2, 2, 0, 0)),
 ])
 def test_job_state_table(key, state, vendor_status, terminal, counts):
-    status = puppet.parse_job(JOBS[key])
+    status = parse_orchestrator.parse_job(JOBS[key])
     assert (status.state, status.vendor_status, status.terminal) == (state, vendor_status, terminal)
     assert targets(status) == counts
     assert status.raw is JOBS[key] and status.vendor == "puppet"
@@ -63,46 +53,46 @@ def test_job_state_table(key, state, vendor_status, terminal, counts):
 def test_job_without_state_key_uses_open_status_entry():
     # The jobs endpoint doc's own GET /jobs/1234 example has no "state" key.
     assert "state" not in JOBS["finished"]
-    assert puppet.parse_job(JOBS["finished"]).vendor_status == "finished"
+    assert parse_orchestrator.parse_job(JOBS["finished"]).vendor_status == "finished"
 
 
 def test_job_times_from_timestamps_or_status_list():
-    failed = puppet.parse_job(JOBS["failed"])
+    failed = parse_orchestrator.parse_job(JOBS["failed"])
     assert (failed.started_at, failed.finished_at) == ("2024-03-01T10:00:02Z", "2024-03-01T10:05:00Z")
-    stopped = puppet.parse_job(JOBS["stopped"])
+    stopped = parse_orchestrator.parse_job(JOBS["stopped"])
     assert (stopped.started_at, stopped.finished_at) == ("2024-03-01T10:00:00Z", "2024-03-01T10:00:20Z")
-    running = puppet.parse_job(JOBS["running"])
+    running = parse_orchestrator.parse_job(JOBS["running"])
     assert (running.started_at, running.finished_at) == ("2024-03-01T10:00:02Z", None)
 
 
 def test_job_extra_keys():
-    status = puppet.parse_job(JOBS["failed"]).as_dict()
+    status = parse_orchestrator.parse_job(JOBS["failed"]).as_dict()
     assert status["command"] == "task"
     assert status["node_states"] == {"finished": 3, "failed": 1, "errored": 1}
 
 
 @pytest.mark.parametrize("allowed, succeeded", [("0", False), ("1", False), ("2", True), ("40%", True)])
 def test_failed_job_within_allowed_failures(allowed, succeeded):
-    status = FailurePolicy(allowed).apply(puppet.parse_job(JOBS["failed"]))
+    status = FailurePolicy(allowed).apply(parse_orchestrator.parse_job(JOBS["failed"]))
     assert status.succeeded is succeeded
 
 
 @pytest.mark.parametrize("key", ["stopped", "novel", "running", "new"])
 def test_never_succeeds_when_stopped_unknown_or_going(key):
-    assert FailurePolicy("100%").apply(puppet.parse_job(JOBS[key])).succeeded is False
+    assert FailurePolicy("100%").apply(parse_orchestrator.parse_job(JOBS[key])).succeeded is False
 
 
 def test_job_without_node_counts_is_pending_or_fails_safe():
     # the doc's GET /jobs/:job-id example: no state, no node_states, finished by its status list
     record = dict(JOBS["finished"])
     del record["node_states"]
-    status = puppet.parse_job(record)
+    status = parse_orchestrator.parse_job(record)
     assert (status.state, status.vendor_status) == ("failed", "finished")  # no node counted: never a pass
-    assert puppet.parse_job(record, counts={"finished": 5}).state == "succeeded"
+    assert parse_orchestrator.parse_job(record, counts={"finished": 5}).state == "succeeded"
 
 
 def test_node_errors_take_the_best_message():
-    errors = [puppet.node_error(i) for i in NODES["items"] if i["state"] in ("failed", "errored")]
+    errors = [parse_orchestrator.node_error(i) for i in NODES["items"] if i["state"] in ("failed", "errored")]
     assert errors == [
         {"target": "b.example.com", "message": "Error running puppet on b.example.com: java.net.Exception: "
                                                "Something went wrong", "time": "2024-03-01T10:04:00Z"},
@@ -118,14 +108,14 @@ def test_node_errors_take_the_best_message():
     ("https://orch.example.com:8143/orchestrator/v1/jobs/81/", "81"),
 ])
 def test_job_name(given, name):
-    assert puppet.job_name(given) == name
+    assert job_name(given) == name
 
 
 @pytest.mark.parametrize("bad", ["abc", "81a", "", "https://orch.example.com/orchestrator/v1/jobs/x", "../81",
                                  "81/../../rbac-api", "\u0661\u0662", "81?x=1", "%38%31"])
 def test_bad_job_name_is_a_clear_error(bad):
     with pytest.raises(ConfigError, match="such as 81"):
-        puppet.job_name(bad)
+        job_name(bad)
 
 
 def test_every_job_id_is_checked_before_any_request():
@@ -152,7 +142,7 @@ def test_token_lifetime_is_the_run_plus_a_margin(options, lifetime):
     ("https://[::1]:8143", "https://[::1]:4433"),
 ])
 def test_console_url_from_orchestrator_url(url, console):
-    assert puppet.console_url(url) == console
+    assert console_url(url) == console
 
 
 def test_rbac_url_option_wins():
@@ -178,25 +168,24 @@ def test_token_goes_in_x_authentication_and_is_a_secret():
 
 
 def test_pagination_strings_become_numbers():
-    commits, pagination = puppet.parse_page(EVENTS, FakeClient())
+    commits, pagination = parse_activity.parse_page(EVENTS)
     assert len(commits) == 7
     assert pagination == {"total": 7, "limit": 1000, "offset": 0}
 
 
 def test_pagination_tolerates_missing_and_misspelt_keys():
     # the seed's example has a broken key ("offset: "0"): tolerate its absence
-    _commits, pagination = puppet.parse_page({"commits": [], "pagination": {"total": 3, "offset: ": "0"}},
-                                             FakeClient())
+    _commits, pagination = parse_activity.parse_page({"commits": [], "pagination": {"total": 3, "offset: ": "0"}})
     assert pagination == {"total": 3, "limit": None, "offset": None}
 
 
 def test_page_without_commits_is_our_error_naming_the_endpoint():
     with pytest.raises(ApiError, match=r"activity service GET /activity-api/v2/events .*commits is missing"):
-        puppet.parse_page({"items": []}, FakeClient())
+        parse_activity.parse_page({"items": []})
 
 
 def test_flatten_adds_commit_fields():
-    events = list(puppet.flatten(EVENTS["commits"]))
+    events = list(parse_activity.flatten(EVENTS["commits"]))
     assert len(events) == 8
     first = events[0]
     assert first == {"message": "Create Node", "timestamp": "2014-06-24T04:00:00Z",
@@ -209,14 +198,14 @@ def test_flatten_adds_commit_fields():
 
 
 def test_orchestrator_events_are_grouped_by_job():
-    groups = puppet.job_events(puppet.flatten(EVENTS["commits"]))
+    groups = parse_activity.job_events(parse_activity.flatten(EVENTS["commits"]))
     assert sorted(groups) == ["11", "12", "13"]  # the v1 message has no state: not a job event
     assert len(groups["11"]) == 2
 
 
 def test_v1_job_number_with_thousands_separator():
     event = {"state": "finished", "message": "Scheduled job 3 ... run via orchestrator job 7,759"}
-    assert list(puppet.job_events([event])) == ["7759"]
+    assert list(parse_activity.job_events([event])) == ["7759"]
 
 
 @pytest.mark.parametrize("job_id, state, vendor_status, counts, errors", [
@@ -225,16 +214,16 @@ def test_v1_job_number_with_thousands_separator():
     ("13", "running", "running", (2, 0, 1, 1), ["db1.example.com"]),
 ])
 def test_job_from_events(job_id, state, vendor_status, counts, errors):
-    groups = puppet.job_events(puppet.flatten(EVENTS["commits"]))
-    status = puppet.parse_job_events(job_id, groups[job_id])
+    groups = parse_activity.job_events(parse_activity.flatten(EVENTS["commits"]))
+    status = parse_activity.parse_job_events(job_id, groups[job_id])
     assert (status.state, status.vendor_status) == (state, vendor_status)
     assert targets(status) == counts
     assert [e["target"] for e in status.errors] == errors
 
 
 def test_job_from_events_latest_event_wins_and_times():
-    groups = puppet.job_events(puppet.flatten(EVENTS["commits"]))
-    status = puppet.parse_job_events("11", groups["11"])
+    groups = parse_activity.job_events(parse_activity.flatten(EVENTS["commits"]))
+    status = parse_activity.parse_job_events("11", groups["11"])
     assert status.started_at == "2022-08-08T23:18:47Z" and status.finished_at == "2022-08-08T23:18:52Z"
     assert [e["state"] for e in status.raw["events"]] == ["running", "finished"]
     assert status.extra == {"node_states": {"finished": 1}}
@@ -243,7 +232,7 @@ def test_job_from_events_latest_event_wins_and_times():
 def test_same_second_events_order_by_state():
     events = [{"state": state, "timestamp": "2024-01-01T00:00:00Z", "objects": [{"id": "n1", "type": "node"}],
                "message": 'on "n1" via orchestrator job "5"'} for state in ("running", "ready", "new")]
-    assert puppet.parse_job_events("5", events).vendor_status == "running"
+    assert parse_activity.parse_job_events("5", events).vendor_status == "running"
 
 
 @pytest.mark.parametrize("states, word", [
@@ -262,12 +251,12 @@ def test_same_second_events_order_by_state():
     (["finished", "exploded"], "exploded"),
 ])
 def test_node_states_to_job_word(states, word):
-    assert puppet.node_job_state(states) == word
+    assert parse_activity.node_job_state(states) == word
 
 
 def test_unknown_node_state_is_unknown_not_success():
     event = {"state": "exploded", "timestamp": "2024-01-01T00:00:00Z", "message": 'via orchestrator job "9"'}
-    status = FailurePolicy("100%").apply(puppet.parse_job_events("9", [event]))
+    status = FailurePolicy("100%").apply(parse_activity.parse_job_events("9", [event]))
     assert (status.state, status.succeeded) == ("unknown", False)
 
 
@@ -277,8 +266,8 @@ def test_unknown_node_state_is_unknown_not_success():
 def test_query_sent_as_compact_json():
     query = [{"object_id": "3", "object_type": "users"}, {"subject_type": "users", "subject_id": "u1"},
              {"ip_address": "10.0"}, {"start": "2019-11-01T21:32:39Z", "end": "2019-12-01T00:00:00+00:00"}]
-    assert json.loads(puppet.query_json(query)) == query
-    assert puppet.query_json([]) is None
+    assert json.loads(query_json(query)) == query
+    assert query_json([]) is None
 
 
 @pytest.mark.parametrize("item, message", [
@@ -296,7 +285,7 @@ def test_query_sent_as_compact_json():
 ])
 def test_bad_query_items(item, message):
     with pytest.raises(ConfigError, match=message):
-        puppet.query_json([item])
+        query_json([item])
 
 
 @pytest.mark.parametrize("options, message", [
@@ -317,47 +306,6 @@ def test_activity_params():
                                    "order": "asc", "limit": 10, "offset": 5, "query": [{"ip_address": "10."}]})
     assert vendor.params() == {"offset": 5, "service_id": "classifier", "order": "asc", "limit": 10,
                                "query": '[{"ip_address":"10."}]'}
-
-
-# ---- node paging against a small test server -------------------------------------------------
-
-
-class EndlessNodes(http.server.BaseHTTPRequestHandler):
-    """A job of 1000 nodes whose /nodes answers a full page of new names at every offset."""
-
-    def do_GET(self):  # noqa: N802 - http.server's name
-        url = urllib.parse.urlsplit(self.path)
-        if url.path == "/orchestrator/v1/jobs/5":
-            body = {"name": "5", "state": "running", "node_count": 1000}
-        else:
-            offset = int(urllib.parse.parse_qs(url.query)["offset"][0])
-            body = {"items": [{"name": "n%d" % (offset + i), "state": "running"} for i in range(1000)]}
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def endless_server():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), EndlessNodes)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield "http://127.0.0.1:%d" % server.server_address[1]
-    server.shutdown()
-    server.server_close()
-
-
-def test_endless_node_pages_stop_past_the_node_count(endless_server):
-    vendor = PuppetJobStatus({"url": endless_server, "token": "t" * 10, "action_ids": ["5"]})
-    with pytest.raises(ApiError, match=r"kept answering full pages of new nodes past 3000 nodes \(the job has 1000\)"):
-        vendor.fetch(["5"])
-    assert vendor.client.requests_made == 4  # the record, then node_count // 1000 + 2 pages
 
 
 def test_activity_job_ids_are_checked_before_any_request():

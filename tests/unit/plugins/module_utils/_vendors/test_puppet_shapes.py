@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError
 from ansible_collections.actiongate.agents.plugins.module_utils._status import ActionStatus, FailurePolicy
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors import puppet
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet import parse_activity, parse_orchestrator
 from tests.unit.plugins.module_utils._vendors.json_shapes import examples, json_values, mutated, print_line
 
 RECORDED = Path(__file__).parents[3] / "fixtures" / "recorded" / "puppet"
@@ -23,26 +23,25 @@ def recorded(name):
 
 
 def activity(body):
-    commits, _pagination = puppet.parse_page(body)
-    list(puppet.flatten(commits))  # what the module returns as events
-    return list(puppet.activity_jobs(commits).values())
+    commits, _pagination = parse_activity.parse_page(body)
+    list(parse_activity.flatten(commits))  # what the module returns as events
+    return list(parse_activity.activity_jobs(commits).values())
 
 
 def job(body):
-    return [puppet.parse_job(body)]
+    return [parse_orchestrator.parse_job(body)]
 
 
 def job_list(body):
-    return [puppet.parse_job(item) for item in puppet.job_items(body)]
+    return [parse_orchestrator.parse_job(item) for item in parse_orchestrator.job_items(body)]
 
 
 def job_nodes(body):
     """The job record of the doc with its counts and errors taken from a /nodes answer, as
     PuppetJobStatus.parse does when the record has no node_states."""
-    items = puppet.parse_nodes(body)
-    counts = puppet._counts([i["state"] for i in items])
-    errors = [puppet.node_error(i) for i in items if i["state"] in puppet.NODE_FAILED]
-    return [puppet.parse_job(recorded("job.json"), errors=errors, counts=counts)]
+    items = parse_orchestrator.parse_nodes(body)
+    counts = parse_orchestrator.node_counts(items)
+    return [parse_orchestrator.parse_job(recorded("job.json"), errors=parse_orchestrator.node_errors(items), counts=counts)]
 
 
 # parser name -> (function, endpoint its errors must name, recorded answers)

@@ -1,0 +1,121 @@
+# -*- coding: utf-8 -*-
+# Copyright: actiongate.agents contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# PRIVATE: this file is not a public API of the collection and may change without notice.
+"""Puppet Enterprise RBAC: the token both APIs take in ``X-Authentication``, or the exchange of
+username and password for one at ``POST /rbac-api/v1/auth/token`` on the console (port 4433).
+
+A token this run asks for lasts the run (``run_seconds``) plus ``TOKEN_MARGIN`` seconds, not PE's
+one-hour default, and a long wait logs in again when it expires (``Vendor.get``). The endpoint,
+its ``lifetime`` key and the default lifetime: docs/dev/vendors/puppet.md ("RBAC tokens").
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+try:
+    from urllib.parse import urlsplit, urlunsplit
+except ImportError:  # pragma: no cover - Python 2 is not supported by this collection
+    from urlparse import urlsplit, urlunsplit
+
+from ansible_collections.actiongate.agents.plugins.module_utils import _shape
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError, AuthError, ConfigError
+from ansible_collections.actiongate.agents.plugins.module_utils._http import envelope_message
+from ansible_collections.actiongate.agents.plugins.module_utils._vendor import Vendor
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet.argspec import SECRET_OPTIONS
+
+TOKEN_PATH = "/rbac-api/v1/auth/token"
+RBAC_PORT = 4433  # console services (RBAC, activity); the orchestrator listens on 8143
+# Seconds a requested token outlives the run's wait (or its request timeout without a wait).
+TOKEN_MARGIN = 300
+
+
+class PuppetVendor(Vendor):
+    """RBAC token handling shared by the activity and orchestrator classes."""
+
+    NAME = "puppet"
+    NOUN = "job"
+    SECRET_OPTIONS = SECRET_OPTIONS
+    MODULE_KWARGS = {"required_together": [("username", "password")]}
+
+    def __init__(self, options, client=None):
+        super(PuppetVendor, self).__init__(options, client)
+        if not options.get("token") and not (options.get("username") and options.get("password")):
+            raise ConfigError("%s needs token (or PUPPET_TOKEN), or username and password (or PUPPET_USERNAME "
+                              "and PUPPET_PASSWORD) to get one." % self.LABEL)
+        if options.get("token"):
+            self.use_token(options["token"])
+
+    @staticmethod
+    def auth_hint(status, body):
+        if status == 401:
+            return ("The RBAC token is invalid or expired (tokens last one hour by default): get a new one "
+                    "(puppet-access login) or set username and password so a token is requested for each run.")
+        return "The RBAC user lacks the permission this call needs (activity: view; orchestrator: view jobs)."
+
+    def rbac_url(self):
+        return self.options.get("url")
+
+    def can_login(self):
+        return bool(self.options.get("username") and self.options.get("password"))
+
+    def use_token(self, token):
+        self.client.add_secret(token)
+        self.client.set_header("X-Authentication", token)  # safe while pool workers send
+
+    def run_seconds(self):
+        """How long this run may last, in seconds: ``wait_timeout`` when it waits, else one request's
+        ``request_timeout``. The one place Puppet reads the wait options (for ``token_lifetime``)."""
+        if self.options.get("wait"):
+            return _seconds(self.options.get("wait_timeout"), 1800.0)
+        return _seconds(self.options.get("request_timeout"), 30.0)
+
+    def token_lifetime(self):
+        """RBAC ``lifetime`` in seconds ("331s"): the run (``run_seconds``) plus a margin, so a token
+        this run obtained stops working soon after the run."""
+        return "%ds" % (int(self.run_seconds()) + 1 + TOKEN_MARGIN)
+
+    def login(self):
+        """Exchange username and password for a token (RBAC ``POST /auth/token``)."""
+        base = self.rbac_url().rstrip("/")
+        self.client.allow_origin(base, "rbac_url")  # the user configured (or derived) it: credentials may go there
+        body = {"login": self.options["username"], "password": self.options["password"],
+                "lifetime": self.token_lifetime()}
+        try:
+            answer = self.client.post_json(base + TOKEN_PATH, body)
+        except AuthError as error:
+            reason = envelope_message(error.body) or "HTTP %s" % error.status
+            raise AuthError(self.client.message(
+                "Puppet Enterprise RBAC at %s refused the login of user %r: %s. Check username and password "
+                "(admin and api_user cannot get tokens)." % (self.rbac_url(), self.options["username"], reason)),
+                error.status, error.body)
+        token = _shape.text(answer.get("token")) if isinstance(answer, dict) else None
+        if token is None:
+            raise ApiError(self.client.message("Puppet Enterprise RBAC at %s answered the token request without a "
+                                               "token (got %s)." % (self.rbac_url(), _shape.kind(answer))), 200, answer)
+        self.use_token(token)
+
+    def ensure_login(self):
+        """With username and password, log in on first use (Vendor.get re-logs in once per expiry)."""
+        if "X-Authentication" in self.client.session.headers:
+            return False
+        self.login()
+        return True
+
+
+def _seconds(value, default):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return default
+    return number if 0 < number < 10 * 365 * 86400 else default
+
+
+def console_url(url):
+    """The console (RBAC) URL of an orchestrator URL: same scheme and host, port 4433."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = "[%s]" % host  # IPv6 literal
+    return urlunsplit((parts.scheme, "%s:%d" % (host, RBAC_PORT), "", "", ""))
