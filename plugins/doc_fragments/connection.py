@@ -8,7 +8,8 @@ __metaclass__ = type
 
 
 class ModuleDocFragment:
-    # Mirrors CONNECTION_SPEC in plugins/module_utils/_vendor.py.
+    # CONNECTION_SPEC in plugins/module_utils/_connection_options.py declares these options (type,
+    # default, range); tests/unit/plugins/test_option_docs.py holds this text to it (docs/dev/options.md).
     DOCUMENTATION = r"""
 options:
   validate_certs:

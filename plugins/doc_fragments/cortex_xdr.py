@@ -8,7 +8,8 @@ __metaclass__ = type
 
 
 class ModuleDocFragment:
-    # Mirrors CortexXdr.OPTIONS in plugins/module_utils/_vendors/cortex_xdr.py.
+    # CortexXdr.OPTIONS (plugins/module_utils/_vendors/cortex_xdr/argspec.py) declares these options;
+    # tests/unit/plugins/test_option_docs.py holds this text to it (docs/dev/options.md).
     # DOCUMENTATION: connection and credentials for modules (environment variables as fallbacks).
     DOCUMENTATION = r"""
 options:

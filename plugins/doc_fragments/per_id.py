@@ -8,8 +8,9 @@ __metaclass__ = type
 
 
 class ModuleDocFragment:
-    # Mirrors PER_ID_OPTIONS and PER_ID_RANGES in plugins/module_utils/_pool.py: the plugins whose
-    # vendor answers one id per request (Cortex XDR, Puppet jobs, Rackspace backups and restores).
+    # PER_ID_OPTIONS in plugins/module_utils/_per_id_options.py declares this option (type, default,
+    # range) of the plugins whose vendor answers one id per request (Cortex XDR, Puppet jobs,
+    # Rackspace backups and restores); tests/unit/plugins/test_option_docs.py holds this text to it.
     # The same text for modules and lookups (the option has no environment variable).
     DOCUMENTATION = r"""
 options:

@@ -8,8 +8,8 @@ __metaclass__ = type
 
 
 class ModuleDocFragment:
-    # Mirrors CREDENTIALS and the OPTIONS of PuppetActivityEvents and PuppetJobStatus in
-    # plugins/module_utils/_vendors/puppet.py.
+    # The OPTIONS of PuppetActivityEvents and PuppetJobStatus (plugins/module_utils/_vendors/puppet/argspec.py)
+    # declare these options; tests/unit/plugins/test_option_docs.py holds this text to them (docs/dev/options.md).
     # DOCUMENTATION: RBAC credentials for modules (environment variables as fallbacks).
     DOCUMENTATION = r"""
 options:

@@ -8,8 +8,8 @@ __metaclass__ = type
 
 
 class ModuleDocFragment:
-    # Mirrors CONNECTION_OPTIONS and the OPTIONS of the classes in
-    # plugins/module_utils/_vendors/rackspace.py.
+    # The OPTIONS of RackspaceBackupStatus and RackspaceBackupAgentEvents (plugins/module_utils/_vendors/rackspace/argspec.py)
+    # declare these options; tests/unit/plugins/test_option_docs.py holds this text to them (docs/dev/options.md).
     # DOCUMENTATION: endpoint and credentials for modules (environment variables as fallbacks).
     DOCUMENTATION = r"""
 options:
@@ -142,7 +142,7 @@ options:
     type: str
   limit:
     description:
-      - Events per page (Cloud Backup's default is 100).
+      - Events per page (Cloud Backup's default is 100), from V(1) to V(1000).
     type: int
     default: 100
   sort_dir:

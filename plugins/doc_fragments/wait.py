@@ -8,7 +8,8 @@ __metaclass__ = type
 
 
 class ModuleDocFragment:
-    # Mirrors WAIT_SPEC in plugins/module_utils/_vendor.py.
+    # WAIT_SPEC in plugins/module_utils/_wait_options.py declares these options (type, default,
+    # range); tests/unit/plugins/test_option_docs.py holds this text to it (docs/dev/options.md).
     DOCUMENTATION = r"""
 options:
   wait:
@@ -38,7 +39,7 @@ options:
   wait_max_interval:
     description:
       - The longest delay between two polls, in seconds.
-      - At least O(wait_interval) and at most V(86400).
+      - At least O(wait_interval) (so at least V(0.5)) and at most V(86400).
     type: float
     default: 60
   wait_not_found_timeout:
@@ -71,7 +72,9 @@ options:
         without C(become) or C(async)), a status module runs in the controller's process through
         the action plugin of the same name, so it can print while it waits, in one task run. On any
         other host, or with C(async), the module runs there as a normal module and prints nothing
-        until it ends. V(0) prints nothing. At most V(86400).
+        until it ends.
+      - V(0) prints nothing; otherwise at least V(1) and at most V(86400). A value between V(0)
+        and V(1) is refused before any request.
     type: float
     default: 60
   include_raw:

@@ -16,12 +16,13 @@ import sys
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 
+from ansible_collections.actiongate.agents.plugins.module_utils._connection_options import CONNECTION_SPEC
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionGateError
 from ansible_collections.actiongate.agents.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.actiongate.agents.plugins.module_utils._options import EXTENSION_KEYS, cap, url_passwords
 from ansible_collections.actiongate.agents.plugins.module_utils._query import ActionQuery
 from ansible_collections.actiongate.agents.plugins.module_utils._secrets import registry
-from ansible_collections.actiongate.agents.plugins.module_utils._vendor import CONNECTION_SPEC, WAIT_SPEC
+from ansible_collections.actiongate.agents.plugins.module_utils._wait_options import WAIT_SPEC
 
 ISSUES = "https://github.com/actiongate/agents/issues"
 
@@ -85,12 +86,16 @@ def _from_variables(definition, variables):
     return any(entry.get("name") in (variables or {}) for entry in definition.get("vars") or [])
 
 
+def status_argument_spec(vendor_cls):
+    """The options of a vendor's status module, its action plugin and (but ``action_ids``, its
+    terms) its lookup: connection, wait and the vendor's ``OPTIONS``, the vendor's last."""
+    return argument_spec(CONNECTION_SPEC, WAIT_SPEC, vendor_cls.OPTIONS)
+
+
 def status_module(vendor_cls, **kwargs):
     """The AnsibleModule of a vendor status module (connection, wait and vendor options)."""
     settings = dict(vendor_cls.MODULE_KWARGS, **kwargs)
-    return AnsibleModule(
-        argument_spec=argument_spec(CONNECTION_SPEC, WAIT_SPEC, vendor_cls.OPTIONS),
-        supports_check_mode=True, **settings)
+    return AnsibleModule(argument_spec=status_argument_spec(vendor_cls), supports_check_mode=True, **settings)
 
 
 def require_requests(module):

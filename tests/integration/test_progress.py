@@ -18,11 +18,11 @@ def create(simulator, **spec):
 
 
 def test_progress_lines_appear_between_rare_polls(simulator, tmp_path):
-    action = create(simulator, count=3, ack_seconds=1.2)  # done about 3.6 s after the first poll
+    action = create(simulator, count=3, ack_seconds=2)  # done about 6 s after the first poll
     with clock_starts_on_first_poll(simulator, "/api/fleet/agents/action_status"):
         run = run_playbook(tmp_path, [{"name": "wait", MODULE: {
             "url": simulator.http_url, "api_key": API_KEY, "action_ids": [action], "wait": True,
-            "wait_interval": 2, "wait_max_interval": 2, "progress_interval": 0.5}}])
+            "wait_interval": 3, "wait_max_interval": 3, "progress_interval": 1}}])
     result = run.task("wait")
     assert result["succeeded"] is True
     lines = LINE.findall(run.stdout)

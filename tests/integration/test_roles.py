@@ -269,8 +269,8 @@ def test_rollout_without_agents_fails_naming_the_variable(simulator, tmp_path):
 def test_rollout_timeout_breaches_and_progress_is_printed(simulator, tmp_path):
     simulator.control("POST", "/fleet/agents", [{"id": "agent-02", "offline": True}])
     run = role_play(tmp_path, "fleet_rollout", rollout_vars(
-        simulator, fleet_rollout_batches=[["agent-01", "agent-02"]], fleet_rollout_timeout=3,
-        fleet_rollout_progress_interval=0.5), json_results=False)
+        simulator, fleet_rollout_batches=[["agent-01", "agent-02"]], fleet_rollout_timeout=4,
+        fleet_rollout_progress_interval=1), json_results=False)
     assert run.rc != 0
     assert "Rollout stopped at batch 1 of 1: Timed out" in run.output
     assert run.output.count("Elastic Fleet: waiting") >= 3

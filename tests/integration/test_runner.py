@@ -30,7 +30,7 @@ def test_fleet_rollout_through_ansible_runner(simulator, tmp_path):
         private_data_dir=str(tmp_path), playbook="fleet_rollout.yml", quiet=True,
         extravars={"rollout_agents": "agent-01 agent-02 agent-03\nagent-04 agent-05 agent-06\nagent-07",
                    "rollout_version": "8.15.0", "rollout_batch_size": 3, "rollout_interval": 0.5,
-                   "rollout_progress_interval": 0.2},
+                   "rollout_progress_interval": 1},
         envvars={"FLEET_URL": simulator.http_url, "FLEET_API_KEY": API_KEY,
                  "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS_PATH, "ANSIBLE_LOCALHOST_WARNING": "false",
                  "PATH": "%s:%s" % (BIN, os.environ.get("PATH", ""))})

@@ -176,7 +176,7 @@ def test_a_host_whose_connection_is_not_local_runs_the_module_there(simulator, t
         proc = run_on_inventory(tmp_path, jump_host(simulator), [{
             "hosts": "jump", "gather_facts": False, "tasks": [
                 {"name": "status", STATUS: {"action_ids": [action], "wait": True, "wait_interval": 0.5,
-                                            "wait_max_interval": 0.5, "progress_interval": 0.5},
+                                            "wait_max_interval": 0.5, "progress_interval": 1},
                  "environment": {"HTTP_PROXY": proxy.url}, "register": "waited"},
                 save("waited")]}], extra_args=["-vvv"])
     assert proc.returncode == 0, proc.stdout[-4000:]
@@ -197,7 +197,7 @@ def test_delegate_to_localhost_runs_on_the_controller_with_progress(simulator, t
         proc = run_on_inventory(tmp_path, jump_host(simulator), [{
             "hosts": "jump", "gather_facts": False, "tasks": [
                 {"name": "status", STATUS: {"action_ids": [action], "wait": True, "wait_interval": 0.5,
-                                            "wait_max_interval": 0.5, "progress_interval": 0.2,
+                                            "wait_max_interval": 0.5, "progress_interval": 1,
                                             "url": simulator.http_url, "api_key": API_KEY},
                  "environment": {"HTTP_PROXY": proxy.url}, "delegate_to": "localhost", "register": "waited"},
                 save("waited")]}], extra_args=["-vvv"])
