@@ -2,19 +2,18 @@
 # Copyright: actiongate.agents contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # PRIVATE: this file is not a public API of the collection and may change without notice.
-"""A bounded pool for vendors that answer one id per request (issue 15).
+"""A bounded pool for vendors that answer one id per request.
 
 ``map_bounded(fn, items, max_workers, deadline)`` calls ``fn(item)`` for every item with at most
 ``max_workers`` calls at once and returns the results in the order of ``items``. The workers share
 one ``ApiClient`` (it is safe for concurrent GETs, and a 429 Retry-After seen by any worker holds
-back every worker's next request), so the run keeps one deadline and one secret registry.
+back every worker's next request), so the run keeps one deadline and one secret registry; the pool
+is handed that same ``Deadline`` and starts no item past it (docs/dev/architecture.md, "The deadline").
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
-
-import time
 
 try:
     from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
@@ -22,8 +21,8 @@ try:
 except ImportError:  # pragma: no cover - Python 3 always has it
     HAS_FUTURES = False
 
+from ansible_collections.actiongate.agents.plugins.module_utils._deadline import DEADLINE_GRACE, Deadline
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ConfigError, DeadlineExceeded
-from ansible_collections.actiongate.agents.plugins.module_utils._http import DEADLINE_GRACE
 
 # The option of every plugin that reads one id per request (``max_concurrent_requests``), declared
 # in _per_id_options.py and importable from here too.
@@ -36,14 +35,16 @@ from ansible_collections.actiongate.agents.plugins.module_utils._per_id_options 
 )
 
 
-def read_each(fn, ids, options, client, noun="id"):
+def read_each(fn, ids, options, deadline, noun="id"):
     """``[fn(i) for i in ids]`` for one poll of a per-id vendor: at most ``max_concurrent_requests``
-    at once (default 8), under the client's one deadline, in the order asked."""
+    at once (default 8), under the run's ``deadline`` (``client.deadline``: a Deadline, or None
+    without a wait), in the order asked. (Until every vendor passes ``self.client.deadline``, a
+    client may be passed instead: its public ``deadline`` is read.)"""
     workers = options.get(OPTION)
-    # getattr: a stand-in client of a unit test may have neither (no deadline: per-call budgets).
+    if deadline is not None and not isinstance(deadline, Deadline):
+        deadline = getattr(deadline, "deadline", None)  # a client, or a unit test's stand-in for one
     return map_bounded(fn, ids, max_workers=DEFAULT_WORKERS if workers is None else workers,
-                       deadline=getattr(client, "deadline", None), clock=getattr(client, "_clock", time.monotonic),
-                       label="the read of %s" % noun)
+                       deadline=deadline if isinstance(deadline, Deadline) else None, label="the read of %s" % noun)
 
 
 def naming(error, prefix):
@@ -53,22 +54,22 @@ def naming(error, prefix):
     return error
 
 
-def map_bounded(fn, items, max_workers=DEFAULT_WORKERS, deadline=None, clock=time.monotonic, label="requests"):
+def map_bounded(fn, items, max_workers=DEFAULT_WORKERS, deadline=None, label="requests"):
     """``[fn(item) for item in items]``, at most ``max_workers`` at once, in input order.
 
-    ``deadline`` (monotonic seconds, the client's ``deadline``): no item starts after it (plus the
-    client's ``DEADLINE_GRACE``, for the poll that lands on it), and ``DeadlineExceeded`` names the
-    first item that could not start. The first error (in input order) of
-    the calls that ran is raised once the running calls have ended; items not yet started are not
-    started. ``max_workers`` of 1, or a single item, runs in the calling thread.
+    ``deadline`` (the run's Deadline, or None): no item starts after it (plus ``DEADLINE_GRACE``,
+    for the poll that lands on it), and ``DeadlineExceeded`` names the first item that could not
+    start. The first error (in input order) of the calls that ran is raised once the running calls
+    have ended; items not yet started are not started. ``max_workers`` of 1, or a single item, runs
+    in the calling thread.
     """
     items = list(items)
     workers = _workers(max_workers)
     if workers == 1 or len(items) <= 1 or not HAS_FUTURES:
-        return [_call(fn, item, deadline, clock, index, len(items), label) for index, item in enumerate(items)]
+        return [_call(fn, item, deadline, index, len(items), label) for index, item in enumerate(items)]
     executor = ThreadPoolExecutor(max_workers=min(workers, len(items)))
     try:
-        futures = [executor.submit(_call, fn, item, deadline, clock, index, len(items), label)
+        futures = [executor.submit(_call, fn, item, deadline, index, len(items), label)
                    for index, item in enumerate(items)]
         done, pending = wait(futures, return_when=FIRST_EXCEPTION)
         if pending:  # one failed: start no more, let the running ones end (each bounded by the deadline)
@@ -83,9 +84,9 @@ def map_bounded(fn, items, max_workers=DEFAULT_WORKERS, deadline=None, clock=tim
         executor.shutdown(wait=True)
 
 
-def _call(fn, item, deadline, clock, index, total, label):
-    if deadline is not None and clock() >= deadline + DEADLINE_GRACE:
-        raise DeadlineExceeded("Ran out of time before %s %d of %d could start." % (label, index + 1, total))
+def _call(fn, item, deadline, index, total, label):
+    if deadline is not None and deadline.expired(DEADLINE_GRACE):
+        raise DeadlineExceeded("Ran out of time (%s) before %s %d of %d could start." % (deadline, label, index + 1, total))
     return fn(item)
 
 

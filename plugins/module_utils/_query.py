@@ -15,6 +15,7 @@ import gc
 import time
 from contextlib import contextmanager
 
+from ansible_collections.actiongate.agents.plugins.module_utils._deadline import Deadline
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
     ActionFailed,
     ActionGateError,
@@ -31,18 +32,25 @@ MAX_ERRORS_IN_MESSAGE = 3
 class ActionQuery:
     """One module or lookup run against one vendor: one secret registry, one client, one login,
     one deadline. ``secrets`` is the run's SecretRegistry (made from the options when None); the
-    client registers what it obtains during the run (tokens, cookies) in the same one."""
+    client registers what it obtains during the run (tokens, cookies) in the same one.
+
+    ``deadline`` is the run's one Deadline: ``wait_timeout`` seconds on ``clock`` when the run waits,
+    None otherwise (each request then has request_timeout). It is made here, once, and handed down:
+    to the client (``make_client(deadline=...)``: every request, page, retry and login), through
+    it to the pool, and to the waiter."""
 
     def __init__(self, vendor_cls, options, check_mode=False, clock=time.monotonic, sleep=time.sleep,
                  on_poll=None, secrets=None):
         self.secrets = vendor_cls.secret_registry(options) if secrets is None else secrets
         self.options = options
         self.check_mode = check_mode
-        self.clock, self.sleep, self.on_poll = clock, sleep, on_poll
+        self.sleep, self.on_poll = sleep, on_poll
         self.warnings = []
         self.vendor = None
         self.require_ids(vendor_cls)
-        client = vendor_cls.make_client(options, secrets=self.secrets)  # checks every option first
+        vendor_cls.check_options(options)  # every option checked before the deadline starts
+        self.deadline = Deadline(float(options.get("wait_timeout")), clock) if self.waiting else None
+        client = vendor_cls.make_client(options, secrets=self.secrets, deadline=self.deadline)
         self.vendor = vendor_cls(options, client=client)
         self.policy = FailurePolicy(options.get("allowed_failures"))
 
@@ -82,17 +90,14 @@ class ActionQuery:
             return self.vendor.statuses(ids, self.policy)
 
     def wait_for(self, ids):
-        timeout = float(self.options.get("wait_timeout"))
-        # The client's own (real) clock: with an injected waiter clock the two would not compare.
-        self.vendor.client.set_deadline(timeout)
         return wait(
             lambda: self.read(ids),
-            timeout=timeout,
+            deadline=self.deadline,
             interval=float(self.options.get("wait_interval")),
             max_interval=max(float(self.options.get("wait_max_interval")), float(self.options.get("wait_interval"))),
             stop_early=lambda statuses: any(self.policy.exceeded(s) for s in statuses),
             not_found_grace=float(self.options.get("wait_not_found_timeout") or 0),
-            clock=self.clock, sleep=self.sleep, on_poll=self.on_poll)
+            sleep=self.sleep, on_poll=self.on_poll)
 
     def action_dict(self, status):
         """One action as returned; without ``raw`` when ``include_raw`` is false."""

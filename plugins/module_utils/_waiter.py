@@ -2,14 +2,15 @@
 # Copyright: actiongate.agents contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # PRIVATE: this file is not a public API of the collection and may change without notice.
-"""The one polling loop (DESIGN §4). Pure: clock and sleep are injected, no I/O of its own.
+"""The one polling loop (docs/dev/architecture.md, "The deadline"). Pure: the deadline's clock and
+the sleep are injected, no I/O of its own.
 
-One monotonic deadline; delays start at ``interval`` and grow to ``max_interval`` with
-jitter; the last poll lands at the deadline, not after it. Stops early when ``stop_early``
-says failures already exceed what is allowed. Not-yet-visible actions are tolerated for
-``not_found_grace`` seconds. When the HTTP client's one deadline runs out during a poll
-(``DeadlineExceeded``: a slow read, a long page list, a retry), the wait ends as a timeout that
-carries the last statuses and says what the call was doing.
+The run's one ``Deadline`` bounds the wait; delays start at ``interval`` and grow to
+``max_interval`` with jitter; the last poll lands at the deadline, not after it. Stops early when
+``stop_early`` says failures already exceed what is allowed. Not-yet-visible actions are tolerated
+for ``not_found_grace`` seconds. When the same deadline runs out inside a poll (the client's
+``DeadlineExceeded``: a slow read, a long page list, a retry, a login), the wait ends as a timeout
+that carries the last statuses and says what the call was doing.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,6 +20,7 @@ __metaclass__ = type
 import random
 import time
 
+from ansible_collections.actiongate.agents.plugins.module_utils._deadline import Deadline
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionNotFound, DeadlineExceeded
 
 
@@ -35,13 +37,15 @@ class WaitOutcome:
         self.interrupted = interrupted
 
 
-def wait(fetch, timeout, interval, max_interval, stop_early=None, not_found_grace=0.0,
-         clock=time.monotonic, sleep=time.sleep, jitter=random.uniform, on_poll=None):
+def wait(fetch, deadline=None, interval=5.0, max_interval=60.0, stop_early=None, not_found_grace=0.0,
+         sleep=time.sleep, jitter=random.uniform, on_poll=None, timeout=None, clock=time.monotonic):
     """Poll ``fetch()`` (a list of ActionStatus) until all are terminal, failures exceed the
-    allowance (``stop_early(statuses)``), or ``timeout`` seconds pass. Never raises on timeout:
-    the outcome says why it ended and carries the last statuses."""
-    start = clock()
-    deadline = start + timeout
+    allowance (``stop_early(statuses)``), or the ``deadline`` (the run's Deadline) passes. Without
+    a Deadline, one of ``timeout`` seconds on ``clock`` is made here. Never raises on timeout: the
+    outcome says why it ended and carries the last statuses."""
+    if deadline is None:
+        deadline = Deadline(timeout, clock)
+    start = deadline.now()
     history, last_states, polls, delay = [], {}, 0, float(interval)
     statuses = missing = None
     while True:
@@ -49,23 +53,23 @@ def wait(fetch, timeout, interval, max_interval, stop_early=None, not_found_grac
         try:
             statuses = fetch()
         except ActionNotFound as error:
-            if clock() - start >= not_found_grace or clock() >= deadline:
+            if deadline.now() - start >= not_found_grace or deadline.expired():
                 raise
             missing = error
         except DeadlineExceeded as error:
-            return WaitOutcome(statuses or [], polls, clock() - start, history, "timeout", interrupted=str(error))
+            return WaitOutcome(statuses or [], polls, deadline.now() - start, history, "timeout", interrupted=str(error))
         else:
-            _record(history, last_states, statuses, clock() - start)
+            _record(history, last_states, statuses, deadline.now() - start)
             if on_poll is not None:
-                on_poll(statuses, polls, clock() - start)
+                on_poll(statuses, polls, deadline.now() - start)
             reason = _finished(statuses, stop_early)
             if reason:
-                return WaitOutcome(statuses, polls, clock() - start, history, reason)
-        remaining = deadline - clock()
+                return WaitOutcome(statuses, polls, deadline.now() - start, history, reason)
+        remaining = deadline.remaining()
         if remaining <= 0:
             if statuses is None:  # only ever not-found: let the caller say which ids
                 raise missing
-            return WaitOutcome(statuses, polls, clock() - start, history, "timeout")
+            return WaitOutcome(statuses, polls, deadline.now() - start, history, "timeout")
         sleep(_next_sleep(delay, remaining, interval, jitter))
         delay = min(delay * 1.5, float(max_interval))
 

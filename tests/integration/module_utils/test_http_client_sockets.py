@@ -1,16 +1,12 @@
-"""The HTTP client against the simulator over real HTTP; only sleeping is faked."""
+"""The HTTP client against the simulator over real HTTP; only sleeping is faked. (The pure parts:
+tests/unit/plugins/module_utils/test__http.py.)"""
 
 from __future__ import annotations
-
-import email.utils
-import time
 
 import pytest
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError, AuthError, TransportError
-from ansible_collections.actiongate.agents.plugins.module_utils._http import (
-    ApiClient, envelope_message, retry_after_seconds, scrub, tls_problem,
-)
+from ansible_collections.actiongate.agents.plugins.module_utils._http import ApiClient, Deadline
 
 KEY = "c2ltLWtleTpzZWNyZXQ="
 PATH = "/api/fleet/agents/action_status"
@@ -35,12 +31,6 @@ def test_429_retry_after_seconds_honoured(simulator):
     assert len(sleeps) == 1 and 7 <= sleeps[0] <= 8.1
 
 
-def test_retry_after_http_date():
-    when = email.utils.formatdate(time.time() + 20, usegmt=True)
-    assert 18 <= retry_after_seconds(when) <= 20
-    assert retry_after_seconds("12") == 12 and retry_after_seconds("soon") is None
-
-
 def test_503_twice_then_success_with_backoff(simulator):
     simulator.fault(path=PATH, status=503, count=2)
     api, sleeps = client(simulator)
@@ -60,7 +50,7 @@ def test_gives_up_after_max_attempts_with_clear_message(simulator):
 def test_retry_never_passes_the_deadline(simulator):
     simulator.fault(path=PATH, status=429, retry_after=50, count=1)
     api, sleeps = client(simulator)
-    api.deadline = time.monotonic() + 5
+    api.deadline = Deadline(5)
     with pytest.raises(ApiError, match="HTTP 429"):
         api.get_json(PATH)
     assert sleeps == []
@@ -124,34 +114,6 @@ def test_tls_untrusted_then_ca_path(simulator):
     insecure = ApiClient(simulator.https_url, "Elastic Fleet", validate_certs=False)
     insecure.session.headers["Authorization"] = "ApiKey " + KEY
     assert insecure.get_json(PATH) == {"items": []}
-
-
-@pytest.mark.parametrize("body, message", [
-    ({"statusCode": 400, "error": "Bad Request", "message": "Request must contain a kbn-xsrf header."},
-     "Request must contain a kbn-xsrf header."),
-    ({"reply": {"err_code": 402, "err_msg": "No license", "err_extra": "Cortex XDR Pro"}}, "No license: Cortex XDR Pro"),
-    ({"kind": "puppetlabs.orchestrator/unknown-job", "msg": "No job 81", "details": {}},
-     "No job 81: puppetlabs.orchestrator/unknown-job"),
-    ({"message": "Validation failed.", "errors": ["bad id", "bad state"]}, "Validation failed. (bad id; bad state)"),
-    (["not", "an", "envelope"], None),
-])
-def test_envelopes(body, message):
-    assert envelope_message(body) == message
-
-
-def test_scrub_masks_longest_first():
-    assert scrub("key=abcdef and abcdefgh", ["abcdef", "abcdefgh"]) == "key=******** and ********"
-    assert scrub("short ab", ["ab"]) == "short ab"  # too short to mask safely
-
-
-@pytest.mark.parametrize("reason, problem", [
-    ("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate", "verification"),
-    ("[SSL: TLSV13_ALERT_CERTIFICATE_REQUIRED] tlsv13 alert certificate required", "client certificate"),
-    ("[SSL: SSLV3_ALERT_BAD_CERTIFICATE] sslv3 alert bad certificate", "client certificate"),
-    ("EOF occurred in violation of protocol", "handshake"),
-])
-def test_tls_problem(reason, problem):
-    assert tls_problem(reason) == problem
 
 
 def test_client_certificate_refused_then_accepted(simulator):

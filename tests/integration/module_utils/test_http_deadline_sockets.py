@@ -1,5 +1,6 @@
 """One deadline for every request of a run, and the no-wait budget: against slow servers for real
-(the adversarial server trickles and stalls), with an injected clock where time must jump."""
+(the adversarial server trickles and stalls), with an injected clock where time must jump. (The pure
+parts, Deadline and Budget on a fake clock: tests/unit/plugins/module_utils/test__http_deadline.py.)"""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
     ApiError, DeadlineExceeded, TransportError,
 )
-from ansible_collections.actiongate.agents.plugins.module_utils._http import DEADLINE_GRACE, ApiClient
+from ansible_collections.actiongate.agents.plugins.module_utils._http import DEADLINE_GRACE, ApiClient, Deadline
 
 
 class FakeClock:
@@ -43,7 +44,7 @@ def closed_port():
 def test_a_body_trickling_a_byte_a_second_ends_at_the_deadline(adversary):
     adversary.route("a", "/api/fleet/agents/action_status", text="x" * 100, trickle=1)
     api = client(adversary, timeout=5)
-    api.set_deadline(2)
+    api.deadline = Deadline(2)
     started = time.monotonic()
     with pytest.raises(DeadlineExceeded) as caught:
         api.get_json("/api/fleet/agents/action_status")
@@ -66,7 +67,7 @@ def test_a_trickling_body_without_wait_ends_at_request_timeout(adversary):
 def test_a_stalled_answer_ends_at_the_deadline(adversary):
     adversary.route("a", "/stall", json_body={"items": []}, delay=10)
     api = client(adversary, timeout=30)
-    api.set_deadline(1.5)
+    api.deadline = Deadline(1.5)
     started = time.monotonic()
     with pytest.raises(DeadlineExceeded, match=r"wait_timeout=1\.5\) while waiting for the answer of Kibana GET /stall"):
         api.get_json("/stall")
@@ -79,7 +80,7 @@ def test_headers_trickling_a_byte_at_a_time_end_at_the_deadline(adversary, origi
     the watchdog shuts the socket at the deadline, over TLS and plain HTTP."""
     adversary.route(origin, "/slowhead", json_body={"items": []}, trickle_headers=2)
     api = ApiClient(adversary.url(origin), "Kibana", ca_path=adversary.ca_path, timeout=30, sleep=lambda s: None)
-    api.set_deadline(1.5)
+    api.deadline = Deadline(1.5)
     started = time.monotonic()
     with pytest.raises(DeadlineExceeded, match=r"wait_timeout=1\.5\) while waiting for the answer of Kibana GET /slowhead"):
         api.get_json("/slowhead")
@@ -100,7 +101,7 @@ def test_trickling_headers_without_wait_end_at_request_timeout_and_the_client_re
 def test_request_timeout_still_bounds_each_attempt_inside_a_long_wait(adversary):
     adversary.route("a", "/slow", text="x" * 100, trickle=1, count=1)
     api = client(adversary, timeout=1)
-    api.set_deadline(30)
+    api.deadline = Deadline(30)
     started = time.monotonic()
     assert api.get_json("/slow")["echo"]["path"] == "/slow"  # second attempt: the default echo
     assert api.requests_made == 2 and time.monotonic() - started < 3
@@ -109,7 +110,7 @@ def test_request_timeout_still_bounds_each_attempt_inside_a_long_wait(adversary)
 def test_no_page_starts_past_the_deadline(adversary):
     clock = FakeClock()
     api = client(adversary, clock=clock, sleep=clock.sleep)
-    api.set_deadline(10)
+    api.deadline = Deadline(10, clock)
     clock.now += 10 + DEADLINE_GRACE / 2  # the poll that lands on the deadline may still run
     assert api.get_json("/page1")["echo"]["path"] == "/page1"
     clock.now += DEADLINE_GRACE
@@ -122,7 +123,7 @@ def test_no_retry_starts_past_the_deadline(adversary):
     clock = FakeClock()
     adversary.route("a", "/busy", json_body={"message": "busy"}, status=503)
     api = client(adversary, clock=clock, sleep=clock.sleep, max_attempts=50)
-    api.set_deadline(6)
+    api.deadline = Deadline(6, clock)
     with pytest.raises(ApiError, match="HTTP 503 busy"):
         api.get_json("/busy")
     assert sum(clock.sleeps) <= 6 and len(clock.sleeps) >= 2
@@ -162,24 +163,3 @@ def test_connection_refused_without_wait_fails_fast_for_real():
     with pytest.raises(TransportError, match="3 attempts"):
         api.get_json("/api/status")
     assert time.monotonic() - started < 5  # it took 20 to 25 s with six attempts
-
-
-def test_connection_refused_past_the_deadline_is_a_deadline(adversary):
-    clock = FakeClock()
-    api = ApiClient("http://127.0.0.1:%d" % closed_port(), "Kibana", clock=clock, sleep=clock.sleep)
-    api.set_deadline(1)
-    clock.now += 1 + DEADLINE_GRACE
-    with pytest.raises(DeadlineExceeded, match="before sending"):
-        api.get_json("/api/status")
-    assert api.requests_made == 0
-
-
-def test_deadline_label_names_wait_timeout():
-    clock = FakeClock()
-    api = ApiClient("https://kibana.example", "Kibana", clock=clock)
-    api.set_deadline(1800)
-    assert api.deadline == 2800.0 and api.deadline_label == "wait_timeout=1800"
-    api.deadline = clock() + 12.5  # set directly, as older callers do
-    assert api.deadline_label == "wait_timeout=12.5"
-    api.deadline = None
-    assert api.deadline is None

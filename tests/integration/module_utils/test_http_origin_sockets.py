@@ -1,5 +1,6 @@
 """The origin rule of ApiClient against the adversarial server over real HTTPS: credentials go
-only to the origins configured; redirects are followed within them and refused elsewhere."""
+only to the origins configured; redirects are followed within them and refused elsewhere. (The
+pure parts: tests/unit/plugins/module_utils/test__http_origin.py.)"""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 import pytest
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError, OriginRefused, TransportError
-from ansible_collections.actiongate.agents.plugins.module_utils._http import ApiClient, origin
+from ansible_collections.actiongate.agents.plugins.module_utils._http import ApiClient
 
 TOKEN = 'tok&%"\\ +/=en-123'
 PASSWORD = 'pa&%"\\ +/=ss-456'
@@ -23,13 +24,6 @@ def client(adv, name="a", **kwargs):
 
 def assert_never_reached(adv, name):
     assert adv.log(name) == [], "origin %s received %s" % (name, adv.log_text(name))
-
-
-def test_origin_is_scheme_host_and_explicit_port():
-    assert origin("HTTPS://Kibana.Example:443/x") == ("https", "kibana.example", 443)
-    assert origin("http://kibana.example/x") == ("http", "kibana.example", 80)
-    assert origin("https://kibana.example:5601") != origin("https://kibana.example:5602")
-    assert origin("https://kibana.example:notaport/x") != origin("https://kibana.example")
 
 
 def test_request_to_an_origin_not_allowed_is_refused_before_sending(adversary):
@@ -152,12 +146,6 @@ def test_redirect_to_a_location_with_a_bad_port_is_refused(adversary):
                     trickle_headers=100000)
     with pytest.raises(OriginRefused, match="was redirected to"):
         client(adversary).get_json("/api/x")
-
-
-def test_origin_is_where_requests_connects_not_where_urlsplit_reads():
-    # urlsplit takes the host after the last "@"; requests (urllib3) ends the authority at "\\".
-    assert origin("https://evil.example:8443\\@kibana.example/x") == ("https", "evil.example", 8443)
-    assert origin("https://[::1]:5601/x") == ("https", "::1", 5601)
 
 
 def test_a_location_read_two_ways_is_refused_where_requests_would_connect(adversary):

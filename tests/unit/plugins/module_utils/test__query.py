@@ -54,13 +54,10 @@ def test_collector_paused_leaves_a_disabled_collector_disabled():
 
 
 class Client:
-    deadline = None
+    """A stand-in ApiClient: the run's registry and Deadline, as ``make_client`` hands them over."""
 
-    def __init__(self, secrets):
-        self.secrets = secrets
-
-    def set_deadline(self, seconds):  # ApiClient.set_deadline: the client's own clock
-        self.deadline = seconds
+    def __init__(self, secrets, deadline=None):
+        self.secrets, self.deadline = secrets, deadline
 
 
 class RecordingVendor(Vendor):
@@ -77,7 +74,7 @@ class RecordingVendor(Vendor):
     @classmethod
     def make_client(cls, options, **overrides):
         cls.check_options(options)
-        return Client(overrides.get("secrets"))
+        return Client(overrides.get("secrets"), overrides.get("deadline"))
 
     def statuses(self, action_ids, policy):
         self.reads.append(gc.isenabled())
@@ -108,6 +105,35 @@ def test_reads_pause_the_collector_and_sleeps_do_not():
     assert query.vendor.reads == [False, False]
     assert sleeps and all(sleeps)
     assert gc.isenabled()
+
+
+def test_one_deadline_on_the_runs_clock_goes_to_the_client_and_bounds_the_wait():
+    now = [0.0]
+    seen = []
+
+    def sleep(seconds):
+        now[0] += seconds
+
+    options = {"action_ids": ["a1"], "wait": True, "wait_timeout": 60, "wait_interval": 1, "wait_max_interval": 1}
+    query = ActionQuery(RecordingVendor, options, clock=lambda: now[0], sleep=sleep)
+    deadline = query.deadline
+    assert query.vendor.client.deadline is deadline and (deadline.at, str(deadline)) == (60.0, "wait_timeout=60")
+    query.vendor.states = [RUNNING] * 100
+    statuses = query.vendor.statuses
+
+    def watched(ids, policy):
+        seen.append(deadline.remaining())
+        return statuses(ids, policy)
+
+    query.vendor.statuses = watched
+    outcome = query.wait_for(["a1"])
+    assert outcome.reason == "timeout" and now[0] == 60.0 and seen[0] == 60.0 and seen[-1] == 0.0
+
+
+@pytest.mark.parametrize("options", [{"action_ids": []}, dict(action_ids=["a1"], wait=False), dict(action_ids=["a1"], wait=True)])
+def test_no_deadline_without_a_wait(options):
+    query = ActionQuery(RecordingVendor, dict(options, wait_timeout=60), check_mode=options.get("wait", False))
+    assert query.deadline is None and query.vendor.client.deadline is None
 
 
 def test_listing_pauses_the_collector_too():

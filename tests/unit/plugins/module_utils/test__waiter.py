@@ -1,9 +1,10 @@
-"""The waiter on a fake clock: no real sleeping."""
+"""The waiter on a fake clock that drives the run's Deadline: no real sleeping."""
 
 from __future__ import annotations
 
 import pytest
 
+from ansible_collections.actiongate.agents.plugins.module_utils._deadline import Deadline
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionNotFound, DeadlineExceeded
 from ansible_collections.actiongate.agents.plugins.module_utils._status import (
     FAILED, RUNNING, SUCCEEDED, ActionStatus, FailurePolicy,
@@ -48,10 +49,10 @@ def no_jitter(low, high):
     return 0.0
 
 
-def run(fetch, fake, **kwargs):
-    settings = dict(timeout=100, interval=2, max_interval=10, clock=fake.clock, sleep=fake.sleep, jitter=no_jitter)
+def run(fetch, fake, timeout=100, **kwargs):
+    settings = dict(interval=2, max_interval=10, sleep=fake.sleep, jitter=no_jitter)
     settings.update(kwargs)
-    return wait(fetch, **settings)
+    return wait(fetch, deadline=Deadline(timeout, fake.clock), **settings)
 
 
 def test_completes_after_several_polls_with_growing_capped_delays():
@@ -129,7 +130,7 @@ def test_a_deadline_cut_inside_a_poll_ends_as_a_timeout_with_the_last_statuses()
             raise answer
         return answer
 
-    outcome = wait(fetch, timeout=60, interval=5, max_interval=5, clock=fake.clock, sleep=fake.sleep)
+    outcome = wait(fetch, deadline=Deadline(60, fake.clock), interval=5, max_interval=5, sleep=fake.sleep)
     assert outcome.reason == "timeout" and outcome.polls == 2
     assert [s.state for s in outcome.statuses] == [RUNNING]
     assert outcome.interrupted == "GET /status: the answer was still arriving at the deadline"
@@ -144,5 +145,23 @@ def test_only_not_found_until_the_deadline_raises_not_found_without_another_requ
         raise ActionNotFound("no a1", ["a1"])
 
     with pytest.raises(ActionNotFound):
-        wait(fetch, timeout=10, interval=5, max_interval=5, not_found_grace=60, clock=fake.clock, sleep=fake.sleep)
+        wait(fetch, deadline=Deadline(10, fake.clock), interval=5, max_interval=5, not_found_grace=60, sleep=fake.sleep)
     assert calls[-1] <= 1000.0 + 10
+
+
+def test_the_wait_ends_at_a_deadline_that_started_before_it():
+    """The run's one Deadline starts when the run does: time spent before the wait counts."""
+    fake = FakeClock()
+    deadline = Deadline(30, fake.clock)
+    fake.now += 20  # logging in, the first read
+    fetch, calls = scripted([status(RUNNING)])
+    outcome = wait(fetch, deadline=deadline, interval=4, max_interval=4, sleep=fake.sleep, jitter=no_jitter)
+    assert outcome.reason == "timeout" and fake.now == pytest.approx(1030.0) and sum(fake.sleeps) == pytest.approx(10.0)
+    assert outcome.elapsed == pytest.approx(10.0)  # the wait's own time
+
+
+def test_without_a_deadline_one_of_timeout_seconds_on_clock_is_made():
+    fake = FakeClock()
+    fetch, calls = scripted([status(RUNNING)])
+    outcome = wait(fetch, timeout=30, interval=4, max_interval=4, clock=fake.clock, sleep=fake.sleep, jitter=no_jitter)
+    assert outcome.reason == "timeout" and fake.now == pytest.approx(1030.0)

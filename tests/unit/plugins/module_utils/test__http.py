@@ -1,0 +1,204 @@
+"""The pure parts of the HTTP client: Retry-After, error envelopes, answers, scrubbing, TLS advice,
+and the client's retries on a transport that never opens a socket (a stand-in ``send_once``).
+(Against real servers: tests/integration/module_utils/test_http_client_sockets.py.)"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+
+import pytest
+import requests
+
+from ansible_collections.actiongate.agents.plugins.module_utils import _http
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
+    ApiError, AuthError, DeadlineExceeded, TransportError,
+)
+from ansible_collections.actiongate.agents.plugins.module_utils._http import (
+    ApiClient, Deadline, envelope_message, retry_after_seconds, scrub, tls_problem,
+)
+from ansible_collections.actiongate.agents.plugins.module_utils._transport import Failure
+
+KEY = "c2ltLWtleTpzZWNyZXQ="
+
+
+def test_retry_after_http_date():
+    when = email.utils.formatdate(time.time() + 20, usegmt=True)
+    assert 18 <= retry_after_seconds(when) <= 20
+    assert retry_after_seconds("12") == 12 and retry_after_seconds("soon") is None
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "12.5", "-3", "", "  ", "1e3", "Wed, 99 Foo 2026 25:61:61 GMT"])
+def test_retry_after_that_is_no_delta_seconds_nor_a_date_is_none(value):
+    """str.isdigit() takes "²" and Arabic-Indic digits, which int() refuses or reads: not seconds."""
+    assert retry_after_seconds(value) is None
+
+
+def test_retry_after_in_the_past_is_zero_and_blanks_around_seconds_are_fine():
+    assert retry_after_seconds(email.utils.formatdate(time.time() - 60, usegmt=True)) == 0.0
+    assert retry_after_seconds(" 7 ") == 7.0 and retry_after_seconds(None) is None
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"statusCode": 400, "error": "Bad Request", "message": "Request must contain a kbn-xsrf header."},
+     "Request must contain a kbn-xsrf header."),
+    ({"reply": {"err_code": 402, "err_msg": "No license", "err_extra": "Cortex XDR Pro"}}, "No license: Cortex XDR Pro"),
+    ({"kind": "puppetlabs.orchestrator/unknown-job", "msg": "No job 81", "details": {}},
+     "No job 81: puppetlabs.orchestrator/unknown-job"),
+    ({"message": "Validation failed.", "errors": ["bad id", "bad state"]}, "Validation failed. (bad id; bad state)"),
+    (["not", "an", "envelope"], None),
+])
+def test_envelopes(body, message):
+    assert envelope_message(body) == message
+
+
+def test_scrub_masks_longest_first():
+    assert scrub("key=abcdef and abcdefgh", ["abcdef", "abcdefgh"]) == "key=******** and ********"
+    assert scrub("short ab", ["ab"]) == "short ab"  # too short to mask safely
+
+
+@pytest.mark.parametrize("reason, problem", [
+    ("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate", "verification"),
+    ("[SSL: TLSV13_ALERT_CERTIFICATE_REQUIRED] tlsv13 alert certificate required", "client certificate"),
+    ("[SSL: SSLV3_ALERT_BAD_CERTIFICATE] sslv3 alert bad certificate", "client certificate"),
+    ("EOF occurred in violation of protocol", "handshake"),
+])
+def test_tls_problem(reason, problem):
+    assert tls_problem(reason) == problem
+
+
+# ---- the client on a scripted wire: no socket is opened ----------------------------------------
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def answer(status=200, text='{"items": []}', headers=None):
+    response = requests.models.Response()
+    response.status_code, response._content, response._content_consumed = status, text.encode(), True
+    response.headers.update(headers or {})
+    response.url, response.reason = "https://kibana.example/api", "Reason"
+    return response
+
+
+@pytest.fixture
+def wire(monkeypatch):
+    """``send_once`` replaced by a script: each call takes the next step (an answer, or a Failure)."""
+    script, sent = [], []
+
+    def send_once(session, lock, verify, budget, request, max_body):
+        sent.append((request.method, request.url, budget))
+        step = script.pop(0)
+        if callable(step):
+            step = step()
+        return (step, None) if isinstance(step, Failure) else (None, step)
+
+    monkeypatch.setattr(_http, "send_once", send_once)
+    return script, sent
+
+
+def client(clock, **kwargs):
+    return ApiClient("https://kibana.example", "Kibana", secrets=[KEY], clock=clock, sleep=clock.sleep,
+                     jitter=lambda low, high: high, **kwargs)
+
+
+def test_a_get_is_retried_on_503_and_429_honouring_retry_after(wire):
+    script, sent = wire
+    script += [answer(503, "{}"), answer(429, "{}", {"Retry-After": "7"}), answer()]
+    clock = FakeClock()
+    assert client(clock).get_json("/api") == {"items": []}
+    assert len(sent) == 3 and clock.sleeps == [1.0, 7.75]  # 0.5 * 2 ** 1, then Retry-After plus its jitter
+
+
+def test_a_retry_after_of_superscript_two_is_no_hint_not_a_crash(wire):
+    script, sent = wire
+    script += [answer(503, "{}", {"Retry-After": "²"}), answer()]
+    clock = FakeClock()
+    assert client(clock).get_json("/api") == {"items": []}
+    assert clock.sleeps == [1.0]  # the backoff, not a ValueError from int("²")
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+def test_a_start_is_never_retried(wire, method):
+    script, sent = wire
+    script += [answer(503, '{"message": "busy"}'), answer()]
+    with pytest.raises(ApiError, match="HTTP 503 busy"):
+        client(FakeClock()).request(method, "/api/fleet/agents/bulk_upgrade", json_body={"agents": ["a1"]})
+    assert len(sent) == 1
+
+
+@pytest.mark.parametrize("status, error", [(401, AuthError), (403, AuthError), (404, ApiError)])
+def test_refusals_are_never_retried_and_are_scrubbed(wire, status, error):
+    script, sent = wire
+    script += [answer(status, '{"message": "key %s refused"}' % KEY)]
+    with pytest.raises(error) as caught:
+        client(FakeClock(), auth_hint=lambda status, body: "Check api_key.").get_json("/api")
+    assert len(sent) == 1 and KEY not in str(caught.value) and "HTTP %d" % status in str(caught.value)
+
+
+def test_connection_trouble_without_a_wait_is_tried_three_times(wire):
+    script, sent = wire
+    script += [lambda: Failure("connecting to", exc=ConnectionRefusedError("Connection refused"))] * 6
+    clock = FakeClock()
+    with pytest.raises(TransportError, match=r"^Could not reach Kibana at https://kibana.example: Connection refused "
+                                             r"\(3 attempts in 3\.0 s\)\.$"):
+        client(clock).get_json("/api")
+    assert len(sent) == 3 and clock.sleeps == [1.0, 2.0]
+
+
+def test_a_tls_failure_is_not_retried_and_says_what_to_set(wire):
+    script, sent = wire
+    reason = "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"
+    script += [Failure("connecting to", exc=Exception(reason), tls=Exception(reason))]
+    with pytest.raises(TransportError, match="TLS verification failed for Kibana https://kibana.example: .*Set ca_path"):
+        client(FakeClock()).get_json("/api")
+    assert len(sent) == 1
+
+
+def test_every_call_reads_the_one_deadline_it_was_given(wire):
+    script, sent = wire
+    clock = FakeClock()
+    deadline = Deadline(60, clock)
+    api = client(clock, deadline=deadline)
+    script += [answer()]
+    api.get_json("/api")
+    assert sent[0][2].deadline is deadline and api.deadline is deadline
+    clock.now += 61
+    with pytest.raises(DeadlineExceeded, match=r"^Ran out of time \(wait_timeout=60\) before sending Kibana GET /next\.$"):
+        api.get_json("/next")
+    assert len(sent) == 1
+
+
+def test_a_short_budget_runs_outside_the_deadline_and_ends_with_the_block(wire):
+    script, sent = wire
+    clock = FakeClock()
+    deadline = Deadline(5, clock)
+    api = client(clock, deadline=deadline, timeout=30)
+    clock.now += 100  # the wait used up its deadline
+    script += [answer(), Failure("waiting for the answer of", timed_out=True)]
+    with api.short_budget(2):
+        assert api.time_left() == 2.0
+        api.request("GET", "/logout", expect_json=False)
+        with pytest.raises(TransportError, match=r"^Kibana GET /logout did not answer within 2 seconds \(request_timeout\)"):
+            api.request("GET", "/logout", expect_json=False, idempotent=False)
+    budget = sent[0][2]
+    assert budget.deadline is None and budget.timeout == 2.0
+    assert api.deadline is deadline and api.timeout == 30.0 and api.time_left() == 0.0
+
+
+def test_time_left_is_the_deadlines_or_one_request_timeout():
+    clock = FakeClock()
+    api = ApiClient("https://kibana.example", "Kibana", clock=clock, timeout=30)
+    assert api.time_left() == 30.0
+    api.deadline = Deadline(600, clock)
+    clock.now += 100
+    assert api.time_left() == 500.0
