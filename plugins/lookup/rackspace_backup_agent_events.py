@@ -66,7 +66,7 @@ _raw:
 """
 
 from ansible_collections.actiongate.agents.plugins.plugin_utils._lookup import ActionStatusLookup
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace import RackspaceBackupAgentEvents
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace.v2 import RackspaceBackupAgentEvents
 
 
 class LookupModule(ActionStatusLookup):

@@ -220,7 +220,7 @@ history:
 """
 
 from ansible_collections.actiongate.agents.plugins.module_utils._runner import run_status_module
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace import RackspaceBackupStatus
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace.v2 import RackspaceBackupStatus
 
 
 def main():

@@ -20,9 +20,12 @@ from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
 )
 from ansible_collections.actiongate.agents.plugins.module_utils._status import ActionStatus, FailurePolicy
 from ansible_collections.actiongate.agents.plugins.module_utils._vendor import WAIT_SPEC
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace import (
-    RackspaceBackupAgentEvents, RackspaceBackupStatus, endpoint_base, net_date, next_marker, parse_access, parse_events,
-    snake, split_endpoint,
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace.identity import endpoint_base, split_endpoint
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace.parse_events import next_marker, parse_events
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace.parse_identity import parse_access
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace.parse_v1 import net_date, snake
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace.v2 import (
+    RackspaceBackupAgentEvents, RackspaceBackupStatus,
 )
 from tests.unit.plugins.module_utils._vendors.json_shapes import examples, json_values, mutated, print_line
 
@@ -176,7 +179,7 @@ def test_v1_restore_state_ids(number, state):
 @pytest.mark.parametrize("number", [-1, True, 3.5, "three", None])
 def test_v1_restore_state_id_of_another_shape_is_the_collections_error(number):
     record = dict(recorded("v1_restore_details.json"), RestoreStateId=number)
-    with pytest.raises(ApiError, match="Rackspace Cloud Backup answered GET /restore/92500 with RestoreStateId"):
+    with pytest.raises(ApiError, match="Rackspace Cloud Backup GET /restore/92500 answered with an unexpected shape: RestoreStateId"):
         parse_v1(record, resource="restore")
 
 
@@ -227,7 +230,7 @@ def holds(name, call, *labels):
     except ActionGateError as error:
         assert any(label in error.message for label in labels), error.message
         if isinstance(error, ApiError):
-            assert "answered" in error.message or "without access" in error.message, error.message
+            assert "answered with an unexpected shape" in error.message, error.message
         return None
     return result
 
@@ -236,7 +239,7 @@ def holds(name, call, *labels):
 @given(answers("v2_backup_completed_with_errors.json"), st.sampled_from(["backup", "restore"]))
 def test_v2_backup_and_restore_parser_holds(record, resource):
     status = holds("v2 backup/restore", lambda: vendor("v2", resource=resource).parse(record, "x"),
-                   "Rackspace Cloud Backup answered GET /%ss/<id>" % resource)
+                   "Rackspace Cloud Backup GET /%ss/<id> answered" % resource)
     if status is not None:
         assert isinstance(status, ActionStatus) and status.targets["failed"] >= 0
         FailurePolicy("5%").apply(status)
@@ -246,7 +249,7 @@ def test_v2_backup_and_restore_parser_holds(record, resource):
 @given(answers("v1_backup_details.json"), st.none() | answers("v1_backup_report.json"))
 def test_v1_backup_parser_holds(record, report):
     status = holds("v1.0 backup", lambda: parse_v1(record, report),
-                   "Rackspace Cloud Backup answered GET /backup/92500", "Rackspace Cloud Backup answered GET /backup/report/92500")
+                   "Rackspace Cloud Backup GET /backup/92500 answered", "Rackspace Cloud Backup GET /backup/report/92500 answered")
     if status is not None and status.state == "partial" and report is None:
         assert FailurePolicy("100%").apply(status).succeeded is False  # no counts: never a pass
 
@@ -255,7 +258,7 @@ def test_v1_backup_parser_holds(record, report):
 @given(answers("v1_restore_details.json"), st.none() | answers("v1_restore_report.json"))
 def test_v1_restore_parser_holds(record, report):
     status = holds("v1.0 restore", lambda: parse_v1(record, report, resource="restore"),
-                   "Rackspace Cloud Backup answered GET /restore/92500", "Rackspace Cloud Backup answered GET /restore/report/92500")
+                   "Rackspace Cloud Backup GET /restore/92500 answered", "Rackspace Cloud Backup GET /restore/report/92500 answered")
     if status is not None:
         assert status.vendor == "rackspace_backup"
 
@@ -264,7 +267,7 @@ def test_v1_restore_parser_holds(record, report):
 @given(answers("v2_agent_events.json"))
 def test_agent_events_parser_holds(body):
     where = "GET /v2/<project>/agents/<agent_id>/events"
-    events = holds("v2 agent events", lambda: parse_events(body, where), "Rackspace Cloud Backup answered " + where)
+    events = holds("v2 agent events", lambda: parse_events(body, where), "Rackspace Cloud Backup %s answered" % where)
     if events is not None:
         reader = RackspaceBackupAgentEvents(options(agent_id="a1", limit=100, sort_dir="asc", url="https://h"))
         reader.remember(events)
@@ -277,7 +280,7 @@ def test_agent_events_parser_holds(body):
 @EXAMPLES
 @given(answers("identity_v1_catalog.json"), st.none() | st.sampled_from(["DFW", "syd", "LON"]))
 def test_identity_parser_holds(body, region):
-    access = holds("identity", lambda: parse_access(body, region), "Rackspace Identity answered", "Cloud Backup")
+    access = holds("identity", lambda: parse_access(body, region), "Rackspace Identity POST /tokens answered", "Cloud Backup")
     if access is not None:
         token, tenant, endpoint = access
         assert isinstance(token, str) and token and isinstance(endpoint, str)
@@ -291,7 +294,7 @@ def test_identity_parser_holds(body, region):
 ])
 def test_identity_errors_never_quote_the_answer(body):
     """The token in Identity's answer is not yet a registered secret: no message may quote it."""
-    with pytest.raises(ApiError, match="Rackspace Identity answered POST /tokens") as caught:
+    with pytest.raises(ApiError, match="Rackspace Identity POST /tokens answered with an unexpected shape") as caught:
         parse_access(body, None)
     assert "tok-0123456789abcdef" not in caught.value.message
 
