@@ -323,7 +323,7 @@ def test_adhoc_wrong_password_secret_absent_from_vvvv(simulator):
     assert secret not in run.output
 
 
-# ---- issue 12 (sensor timeouts, empty batches, 401/403 sessions) and issue 10 (logout) ----------
+# ---- sensor timeouts, empty batches, 401/403 sessions, logout (docs/dev/vendors/cybereason.md) ----
 
 
 def test_one_abort_timeout_sensor_among_999_is_one_failed_target(simulator, tmp_path):
