@@ -174,7 +174,7 @@ def test_pagination_strings_become_numbers():
 
 
 def test_pagination_tolerates_missing_and_misspelt_keys():
-    # the seed's example has a broken key ("offset: "0"): tolerate its absence
+    # the v2 events doc's example has a broken key ("offset: "0"): tolerate its absence (docs/dev/vendors/puppet.md)
     _commits, pagination = parse_activity.parse_page({"commits": [], "pagination": {"total": 3, "offset: ": "0"}})
     assert pagination == {"total": 3, "limit": None, "offset": None}
 

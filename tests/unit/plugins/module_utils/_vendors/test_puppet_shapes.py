@@ -1,4 +1,4 @@
-"""Puppet parsers against any JSON (issue 11 item 4): statuses, or our own ApiError naming the
+"""Puppet parsers against any JSON: statuses, or our own ApiError naming the
 service, the endpoint and the field, never a Python exception. Recorded answers come from
 Puppet's docs (tests/unit/fixtures/recorded/puppet/README.md)."""
 
