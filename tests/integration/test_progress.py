@@ -63,7 +63,7 @@ def test_lookup_wait_prints_progress(simulator, tmp_path):
     action = create(simulator, count=3, ack_seconds=0.6)
     with clock_starts_on_first_poll(simulator, "/api/fleet/agents/action_status"):
         run = run_playbook(tmp_path, [{"name": "wait", "ansible.builtin.set_fact": {
-            "done": "{{ lookup('%s', '%s', wait=true, wait_interval=0.5, progress_interval=0.3) }}" % (MODULE, action)}}],
+            "done": "{{ lookup('%s', '%s', wait=true, wait_interval=0.5, progress_interval=1) }}" % (MODULE, action)}}],
             env={"FLEET_URL": simulator.http_url, "FLEET_API_KEY": API_KEY})
     assert run.task("wait")["ansible_facts"]["done"]["state"] == "succeeded"
     assert "Elastic Fleet: waiting" in run.stdout

@@ -200,10 +200,11 @@ def test_lookup_documents_its_argspec_and_environment(lookup_docs, name):
     doc, spec = lookup_docs[name], lookup_argspec(name)
     options = dict((k, v) for k, v in doc["options"].items() if k not in LOOKUP_ONLY)
     assert differences(options, spec) == []
-    wrong = ["%s: env documented %r, declared %r" % (option, [e["name"] for e in options[option].get("env") or []],
-                                                      env_names(entry))
-             for option, entry in sorted(spec.items())
-             if [e["name"] for e in options[option].get("env") or []] != env_names(entry)]
+    wrong = []
+    for option, entry in sorted(spec.items()):
+        documented = [e["name"] for e in options[option].get("env") or []]
+        if documented != env_names(entry):
+            wrong.append("%s: env documented %r, declared %r" % (option, documented, env_names(entry)))
     assert wrong == []
 
 
@@ -308,8 +309,8 @@ def test_role_variables_are_held_to_the_module_options(argspecs, role):
         for module, option, omitted in uses:
             declared = argspecs[module][option]
             if normalised(entry, "type") != normalised(declared, "type"):
-                found.append("%s: type %s, %s's %s is %s" % (variable, normalised(entry, "type"), module, option,
-                                                            normalised(declared, "type")))
+                found.append("%s: type %s, %s's %s is %s" % (
+                    variable, normalised(entry, "type"), module, option, normalised(declared, "type")))
             if key:
                 continue
             applies = defaults[top] if top in defaults else (declared.get("default") if omitted else None)
