@@ -9,7 +9,7 @@ ActionStatus or the malformed-answer ApiError. Pure: no request is sent from her
 side is ``v1.py``).
 
 The v1.0 words, the restore numbers, the report's fields and the ``/Date(ms)/`` dates:
-docs/dev/vendors/rackspace.md ("v1.0 backups and restores").
+docs/dev/vendors/rackspace.md ("Backup and restore states", "Files as targets").
 """
 
 from __future__ import absolute_import, division, print_function

@@ -7,7 +7,8 @@
 Cloud Backup, the call and the field. Pure: no request is sent from here (the session side is
 ``v2.py``).
 
-The record's fields and states: docs/dev/vendors/rackspace.md ("v2 backups and restores").
+The paths, the record's fields and states: docs/dev/vendors/rackspace.md ("Endpoints and API
+versions", "Backup and restore states", "Files as targets").
 """
 
 from __future__ import absolute_import, division, print_function

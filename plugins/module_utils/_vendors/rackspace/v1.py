@@ -7,7 +7,7 @@ record (``GET /v1.0/<tenant>/backup/<id>``, ``/restore/<id>``) and, for a run th
 its report (``/backup/report/<id>``, ``/restore/report/<id>``). Read by ``parse_v1.py``.
 
 v1.0 is the API the real service catalog names: docs/dev/vendors/rackspace.md ("Endpoints and API
-versions", "v1.0 backups and restores").
+versions", "Files as targets": when the report is read).
 """
 
 from __future__ import absolute_import, division, print_function

@@ -9,6 +9,7 @@ parse modules stay pure: they import nothing that sends a request."""
 from __future__ import annotations
 
 import ast
+import re
 import json
 from pathlib import Path
 
@@ -302,3 +303,15 @@ def test_files_stay_small_and_cite_no_outside_document(path):
     assert len(text.splitlines()) <= 350
     for word in ("research", "seed 0", "issue ", "DESIGN", "../shared"):
         assert word not in text, word
+
+
+def test_sections_the_code_cites_exist_in_the_vendor_notes():
+    """Each ``docs/dev/vendors/rackspace.md ("Section", ...)`` pointer names a heading of that file."""
+    notes = (Path(__file__).parents[5] / "docs" / "dev" / "vendors" / "rackspace.md").read_text()
+    headings = set(line.lstrip("#").strip() for line in notes.splitlines() if line.startswith("## "))
+    cited = set()
+    for path in PACKAGE.glob("*.py"):
+        text = " ".join(path.read_text().split())
+        for pointer in re.findall(r'rackspace\.md \(([^)]*)\)', text):
+            cited.update(re.findall(r'"([^"]+)"', pointer))
+    assert cited and cited <= headings, cited - headings
