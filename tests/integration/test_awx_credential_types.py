@@ -16,7 +16,12 @@ How AWX does it, mirrored below:
 - a job: ``CredentialType.inject_credential`` (ansible/awx awx/main/models/credential/__init__.py)
   puts only the non-empty inputs in the namespace, writes each ``file`` template (always, even
   when it renders empty) to a 0600 file, and renders each ``env`` template in an
-  ``ImmutableSandboxedEnvironment()``: a field left empty renders as "".
+  ``ImmutableSandboxedEnvironment()``: a field left empty renders as "". A field's ``default`` is
+  not among them: it only fills AWX's form, so a credential created through the API without the
+  field has none;
+- before that, the job's pre-start check (ansible/awx awx/main/models/unified_jobs.py,
+  ``missing_credential_inputs``) refuses to start when a credential lacks a field its type lists
+  in ``required`` (``Credential.has_input``: absent, ``''`` or ``None``).
 """
 
 from __future__ import annotations
@@ -84,6 +89,16 @@ def awx_validate(credential_type: dict[str, Any]) -> None:
             strict.from_string(template).render(namespace)
 
 
+def awx_start_refusal(credential_type: dict[str, Any], inputs: dict[str, Any], name: str = "cred") -> str | None:
+    """The job explanation AWX's pre-start check gives for a credential with ``inputs``, or None."""
+    defined = [f["id"] for f in credential_type["inputs"]["fields"]]
+    missing = [r for r in credential_type["inputs"].get("required", []) if r in defined and inputs.get(r) in ("", None)]
+    if not missing:
+        return None
+    return "Job cannot start because Credential %s does not provide one or more required fields (%s)." % (
+        name, ", ".join(sorted(missing)))
+
+
 def awx_inject(credential_type: dict[str, Any], inputs: dict[str, Any], private_dir: Path) -> dict[str, str]:
     """The environment AWX gives the job for a credential with ``inputs`` (inject_credential)."""
     tower = SimpleNamespace()
@@ -136,9 +151,30 @@ def test_injectors_cover_every_variable_the_modules_read_and_secrets_are_marked(
         # a field is secret exactly when the option it feeds is no_log
         assert bool(fields[field].get("secret")) == bool(options[variable].get("no_log")), (variable, field)
         if "choices" in options[variable]:
+            # left empty, the field is injected as "", which the modules read as unset: the
+            # option's default applies, and the field shows that default in AWX's form
             assert fields[field]["choices"] == options[variable]["choices"]
-            assert field in credential_type["inputs"]["required"]  # "" would not be a valid choice
+            assert fields[field]["default"] == options[variable]["default"] in fields[field]["choices"]
     assert not fields["ca_cert"].get("secret") and fields["ca_cert"]["multiline"] is True
+
+
+@pytest.mark.parametrize("name", sorted(VENDORS))
+def test_a_field_with_a_default_is_not_required(name):
+    """AWX never applies a field's default to a credential created through its API, so a required
+    field with a default would make such a credential unable to start a job."""
+    credential_type = load(name)
+    for field in credential_type["inputs"]["fields"]:
+        if "default" in field:
+            assert field["id"] not in credential_type["inputs"].get("required", []), field["id"]
+
+
+def test_a_cortex_xdr_credential_needs_url_and_key_only():
+    credential_type = load("cortex_xdr")
+    assert credential_type["inputs"]["required"] == ["url", "api_key_id", "api_key"]
+    inputs = {"url": "https://api-tenant.xdr.example", "api_key_id": "1", "api_key": "k"}
+    assert awx_start_refusal(credential_type, inputs) is None
+    assert awx_start_refusal(credential_type, dict(inputs, api_key="")) == (
+        "Job cannot start because Credential cred does not provide one or more required fields (api_key).")
 
 
 def test_one_naming_scheme_for_the_ca_variables():
@@ -213,6 +249,22 @@ def test_injected_environment_runs_the_vendor_module_over_https(name, simulator,
     for field in load(name)["inputs"]["fields"]:
         if field.get("secret") and inputs.get(field["id"]):
             assert inputs[field["id"]] not in run.output
+
+
+def test_a_cortex_xdr_credential_without_a_security_level_uses_a_standard_key(simulator, tmp_path):
+    """A credential created through AWX's API without auth_type: the job starts, the variable is
+    injected empty, and the module reads it as unset (standard)."""
+    action = simulator.control("POST", "/cortex_xdr/actions", {"pending_seconds": 0.1, "run_seconds": 0.2})["action_id"]
+    inputs = {"url": simulator.https_url, "api_key_id": "1", "api_key": "sim-standard-key",
+              "ca_cert": Path(simulator.ca_path).read_text()}
+    assert awx_start_refusal(load("cortex_xdr"), inputs) is None
+    env = awx_inject(load("cortex_xdr"), inputs, tmp_path)
+    assert env["CORTEX_XDR_AUTH_TYPE"] == ""
+    run = run_adhoc("actiongate.agents.cortex_xdr_action_status", "action_ids=%s" % action, env=env)
+    result = run.adhoc()
+    assert not result.get("failed"), result.get("msg")
+    assert [a["action_id"] for a in result["actions"]] == [str(action)]
+    assert "sim-standard-key" not in run.output
 
 
 def test_without_a_ca_the_empty_variable_is_unset_and_tls_fails_clearly(simulator, tmp_path):
