@@ -25,7 +25,7 @@ import requests
 from tests.conftest import COLLECTIONS_PATH  # makes ansible_collections.actiongate.agents importable
 from ansible_collections.actiongate.agents.plugins.module_utils._query import ActionQuery
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cortex_xdr import STATUS_PATH, CortexXdr
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace import RackspaceBackupStatus
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace.v2 import RackspaceBackupStatus
 from tests.simulator.server import Simulator
 from tests.unit.plugins.module_utils._vendors.test_per_id_pool import XDR_FAST, options
 

@@ -19,7 +19,7 @@ from ansible_collections.actiongate.agents.plugins.module_utils._status import F
 from ansible_collections.actiongate.agents.plugins.module_utils._vendor import CONNECTION_SPEC, WAIT_SPEC
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cortex_xdr import STATUS_PATH, CortexXdr
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet.orchestrator import PuppetJobStatus
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace import (
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace.v2 import (
     RackspaceBackupAgentEvents, RackspaceBackupStatus,
 )
 
