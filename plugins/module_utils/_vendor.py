@@ -196,7 +196,9 @@ class Vendor:
 
     def close(self):
         """End what the run opened (a session: Cybereason logs out). Called once at the end of
-        every run, success or failure; must not raise for a session that is already gone."""
+        every run, success or failure; must not raise for a session that is already gone. Its
+        requests go inside ``with self.client.short_budget(seconds):``, their own short budget,
+        since the run's deadline may have passed (docs/dev/architecture.md, "The deadline")."""
 
     def result_extras(self):
         """Vendor-specific keys added to the module result (events, pagination, ...)."""
