@@ -14,7 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.actiongate.agents.plugins.module_utils._pool import PER_ID_OPTIONS, PER_ID_RANGES
+from ansible_collections.actiongate.agents.plugins.module_utils._per_id_options import PER_ID_OPTIONS
 
 # Options that hold secrets: masked in every output, never echoed in an error.
 SECRET_OPTIONS = ("token", "password")
@@ -38,12 +38,11 @@ ACTIVITY_OPTIONS = dict(CREDENTIALS, **{
     "all_pages": {"type": "bool", "default": False},
 })
 
-# The bounded pool that reads one job per GET /jobs/{id} (max_concurrent_requests), its range on its entry.
-PER_ID = dict((name, dict(spec, range=PER_ID_RANGES[name])) for name, spec in PER_ID_OPTIONS.items())
-
 # GET /orchestrator/v1/jobs: limit is the number of most recent jobs; the docs give no maximum,
-# so one page of at most 1000 (the activity service's default page) is what we ask for.
-JOB_OPTIONS = dict(CREDENTIALS, **dict(PER_ID, **{
+# so one page of at most 1000 (the activity service's default page) is what we ask for. One job per
+# GET /jobs/{id}: the ids of a poll are read by a bounded pool of at most ``max_concurrent_requests``
+# at once (PER_ID_OPTIONS, with its range; doc fragment ``per_id``).
+JOB_OPTIONS = dict(CREDENTIALS, **dict(PER_ID_OPTIONS, **{
     "url": {"type": "str", "required": True, "env": ["PUPPET_ORCHESTRATOR_URL"]},
     "rbac_url": {"type": "str", "env": ["PUPPET_RBAC_URL"]},
     "action_ids": {"type": "list", "elements": "str", "default": []},
