@@ -14,6 +14,7 @@ __metaclass__ = type
 # pylint: disable=unidiomatic-typecheck
 
 import re
+from fractions import Fraction
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ConfigError
 
@@ -184,6 +185,10 @@ class FailurePolicy:
         match = self._PERCENT.match(self.text)
         if match:
             self.percent, self.count = float(match.group(1)), None
+            # The percentage as an exact fraction: limit() is integer arithmetic, so a vendor's huge
+            # total (10**400 sensors) cannot overflow a float, and 7% of 100 is 7, never 6.99...
+            exact = Fraction(match.group(1))
+            self._numerator, self._denominator = exact.numerator, exact.denominator * 100
         elif self._COUNT.match(self.text):
             self.percent, self.count = None, int(self.text)
         else:
@@ -195,7 +200,7 @@ class FailurePolicy:
     def limit(self, total):
         if self.count is not None:
             return self.count
-        return int(total * self.percent / 100.0)
+        return (total * self._numerator) // self._denominator
 
     def exceeded(self, status):
         """True once failed targets are more than allowed (the wait can stop early)."""

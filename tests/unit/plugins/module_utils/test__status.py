@@ -91,3 +91,12 @@ def test_as_dict_shape_and_string_id():
 def test_unknown_state_rejected():
     with pytest.raises(ValueError):
         ActionStatus("a", "t", "done", "DONE")
+
+
+def test_a_percentage_of_a_huge_total_is_integer_arithmetic():
+    """A vendor's total of 10**400 targets overflowed the float product (OverflowError)."""
+    from ansible_collections.actiongate.agents.plugins.module_utils._status import FailurePolicy
+
+    assert FailurePolicy("5%").limit(10 ** 400) == 5 * 10 ** 398
+    assert FailurePolicy("7%").limit(100) == 7  # exact: never 6.999...
+    assert FailurePolicy("33.3%").limit(3) == 0
