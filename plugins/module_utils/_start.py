@@ -24,8 +24,9 @@ __metaclass__ = type
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionGateError, ApiError, ConfigError
 from ansible_collections.actiongate.agents.plugins.module_utils._options import summarise
 
-# Statuses by which a vendor refuses a request before doing anything: nothing started.
-REFUSED = frozenset((400, 401, 403, 404, 405, 409, 412, 415, 422, 429))
+# Statuses by which a vendor refuses a request before doing anything: nothing started (402: the
+# tenant lacks the license the API needs, as Cortex XDR answers).
+REFUSED = frozenset((400, 401, 402, 403, 404, 405, 409, 412, 415, 422, 429))
 
 
 class StartFailed(ActionGateError):
@@ -56,20 +57,24 @@ class StartRequest:
         return shown
 
 
-def send_once(client, request, where, look, started=()):
+def send_once(client, request, where, look, started=(), explain=None):
     """Send ``request`` once and return the answer (``ApiResponse``: ``status``, ``headers``, ``body``
     parsed from JSON, ``text``). On failure raise ``StartFailed``: ``where``
     names the start ("Cortex XDR isolate of 3 endpoints"), ``look`` says how to see whether it
-    started ("run cortex_xdr_action_status without action_ids, or open the Action Center")."""
+    started ("run cortex_xdr_action_status without action_ids, or open the Action Center"),
+    ``explain(error)`` may add the vendor's meaning of that error (``start_failure``)."""
     try:
         return client.request(request.method, request.path, json_body=request.body, data=request.data,
                               headers=request.headers, idempotent=False, expect_json=request.expect_json)
     except ActionGateError as error:
-        raise start_failure(error, where, look, started)
+        raise start_failure(error, where, look, started, explain=explain)
 
 
-def start_failure(error, where, look, started=()):
-    """``StartFailed`` for ``error`` (from the one request of a start, or from reading its answer)."""
+def start_failure(error, where, look, started=(), explain=None):
+    """``StartFailed`` for ``error`` (from the one request of a start, or from reading its answer).
+    ``explain(error)`` returns a sentence the vendor's answer means (a license missing, no target
+    found) or None; it goes after the error's text and changes nothing about whether the action
+    may have started, which only the status decides."""
     status = getattr(error, "status", None) if isinstance(error, ApiError) else None
     refused = status in REFUSED
     if refused:
@@ -79,7 +84,11 @@ def start_failure(error, where, look, started=()):
                 "twice): before re-running, %s." % look)
     if started:
         tail += " Already started by this task: %s." % summarise(list(started), render=str)
-    message = "%s failed: %s %s" % (where, str(error).rstrip(), tail)
+    text = str(error).rstrip()
+    extra = explain(error) if explain is not None else None
+    if extra:
+        text = "%s. %s" % (text.rstrip("."), extra.strip())
+    message = "%s failed: %s %s" % (where, text, tail)
     return StartFailed(message, may_have_started=not refused, started=started,
                        details=getattr(error, "details", None))
 

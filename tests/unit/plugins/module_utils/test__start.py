@@ -14,6 +14,7 @@ from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
 from ansible_collections.actiongate.agents.plugins.module_utils._start import (
     StartRequest,
     no_id,
+    send_once,
     start_failure,
     start_result,
     targets,
@@ -55,7 +56,7 @@ def test_targets_item_check_names_the_item():
         targets({"ids": ["x y"]}, "ids", check=lambda item: "has a blank" if " " in item else None)
 
 
-@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422, 429])
+@pytest.mark.parametrize("status", [400, 401, 402, 403, 404, 409, 422, 429])
 def test_a_refused_start_says_nothing_started(status):
     error = (AuthError if status in (401, 403) else ApiError)("HTTP %d nope" % status, status)
     failed = start_failure(error, "Cortex XDR isolate of 2 endpoints", "look in the Action Center")
@@ -74,6 +75,33 @@ def test_any_other_failure_may_have_started_and_says_where_to_look(error):
     assert "MAY HAVE STARTED" in str(failed)
     assert "run puppet_job_status without job ids" in str(failed)
     assert "never retried" in str(failed)
+
+
+def test_explain_adds_the_vendors_meaning_but_not_whether_it_started():
+    error = ApiError("HTTP 500 No endpoint was found for creating the requested action", 500)
+    failed = start_failure(error, "Cortex XDR isolate of 1 endpoint", "look in the Action Center",
+                           explain=lambda e: "Cortex XDR says so when no endpoint matched." if e.status == 500 else None)
+    assert failed.may_have_started is True
+    assert "requested action. Cortex XDR says so when no endpoint matched. The action MAY HAVE STARTED" in str(failed)
+    refused = start_failure(ApiError("HTTP 402 license", 402), "w", "l", explain=lambda e: "Buy the license.")
+    assert refused.may_have_started is False and "HTTP 402 license. Buy the license. Nothing started" in str(refused)
+    silent = start_failure(ApiError("HTTP 503", 503), "w", "l", explain=lambda e: None)
+    assert str(silent).startswith("w failed: HTTP 503 The action MAY HAVE STARTED")
+
+
+def test_send_once_posts_once_and_passes_explain_on():
+    class Client:
+        calls = []
+
+        def request(self, method, path, **kwargs):
+            self.calls.append((method, path, kwargs["idempotent"]))
+            raise ApiError("HTTP 502 bad gateway", 502)
+
+    client = Client()
+    with pytest.raises(Exception) as raised:
+        send_once(client, StartRequest("/x", {"a": 1}), "w", "l", explain=lambda e: "Gateway said so.")
+    assert client.calls == [("POST", "/x", False)]
+    assert "bad gateway. Gateway said so. The action MAY HAVE STARTED" in str(raised.value)
 
 
 def test_a_failure_lists_what_this_task_already_started():
