@@ -14,7 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.actiongate.agents.plugins.module_utils._pool import PER_ID_OPTIONS, PER_ID_RANGES
+from ansible_collections.actiongate.agents.plugins.module_utils._per_id_options import PER_ID_OPTIONS
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace.records import V1, V2
 
 IDENTITY_URL = "https://identity.api.rackspacecloud.com/v2.0"
@@ -34,10 +34,8 @@ CONNECTION_OPTIONS = {
 }
 
 # One backup or restore per request: the ids of a poll are read by a bounded pool of at most
-# max_concurrent_requests at once (doc fragment ``per_id``), its range on its entry.
-PER_ID = dict((name, dict(spec, range=PER_ID_RANGES[name])) for name, spec in PER_ID_OPTIONS.items())
-
-STATUS_OPTIONS = dict(CONNECTION_OPTIONS, **dict(PER_ID, **{
+# max_concurrent_requests at once (PER_ID_OPTIONS, with its range; doc fragment ``per_id``).
+STATUS_OPTIONS = dict(CONNECTION_OPTIONS, **dict(PER_ID_OPTIONS, **{
     "action_ids": {"type": "list", "elements": "str", "required": True},
     "resource": {"type": "str", "default": "backup", "choices": ["backup", "restore"]},
     "completed_with_errors": {"type": "str", "default": "partial", "choices": ["partial", "success", "failure"]},
