@@ -24,8 +24,8 @@ V1, V2 = "v1.0", "v2"
 API_VERSIONS = (V1, V2)
 # The last sentence of every malformed-answer error (``_shape.Shape``).
 ADVICE = "If the service is healthy, report this with the API version (v1.0 or v2)."
-# A file count above this is not one Cloud Backup sends, and the allowed_failures arithmetic
-# (a share of the count, in floating point) cannot take it: a malformed answer.
+# A file count above this is not one Cloud Backup sends (nor one a JSON number holds exactly in
+# most parsers): a malformed answer, not a count of files.
 MAX_COUNT = 2 ** 53
 
 # v2 ``state`` -> normalised state. The terminal set is the one the 409 of PATCH lists:
