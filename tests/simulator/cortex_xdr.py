@@ -1,10 +1,12 @@
 """Palo Alto Cortex XDR response actions and their per-endpoint status.
 
-Written from research §2 and seed 001 (the legacy "Get Action Status" page). Inferred
-behaviour is marked [I] and is configurable through ``/_sim/cortex_xdr/config``.
+Written from the vendor's public pages and Palo Alto's own XSOAR integration, as
+docs/dev/vendors/cortex_xdr.md lists them (the legacy "Get Action Status" page:
+https://docs.paloaltonetworks.com/cortex/cortex-xdr/cortex-xdr-api/cortex-xdr-apis/response-actions/get-action-status.html).
+Inferred behaviour is marked [I] and is configurable through ``/_sim/cortex_xdr/config``.
 
 Vendor routes (all POST, each with and without the trailing slash: the legacy docs and XSOAR
-use ``/get_action_status/``, the current docs drop the slash, research §2c):
+use ``/get_action_status/``, the current docs drop the slash):
 
 - ``/public_api/v1/actions/get_action_status`` with ``{"request_data": {"group_action_id": N}}``
   (an integer, or a string of digits: the legacy docs say String, the current ones Integer).
@@ -17,8 +19,27 @@ use ``/get_action_status/``, the current docs drop the slash, research §2c):
   simulator understands: ``endpoint_id_list`` and ``hostname`` with operator ``in``. Reply
   ``{"reply": {"action_id": N, "status": "1", "endpoints_count": "K"}}``. ``abort_scan`` aborts
   the unfinished scans of its endpoints and is itself an action.
+- ``/public_api/v1/scripts/run_script`` with ``request_data.script_uid``, ``parameters_values`` (an
+  object, required), ``filters`` (a list), optional ``timeout`` (whole seconds, at least 1) and
+  ``incident_id``. Reply ``{"reply": {"action_id": N, "endpoints_count": K}}``, numbers (demisto/content
+  ``Packs/ApiModules/Scripts/CoreIRApiModule/test_data/run_script.json``; Run Script page:
+  https://docs-cortex.paloaltonetworks.com/r/Cortex-XDR-REST-API/Run-Script).
+- ``/public_api/v1/endpoints/upgrade`` with ``request_data.endpoint_ids`` (a list) and
+  ``target_versions`` (an object of operating system to version string), optional
+  ``upgrade_timeframe_window`` (Upgrade Agents page:
+  https://docs-cortex.paloaltonetworks.com/r/Cortex-XSIAM-Platform-APIs/Upgrade-Agents). Its answer is
+  in no public source; the simulator answers as isolate does [I].
+- Every start takes at most 1000 endpoints (400 beyond) and an optional ``incident_id`` (a string;
+  upgrade takes none). Endpoints the tenant does not know are left out of the action (a smaller
+  ``endpoints_count``); when none is left, the start answers HTTP 500 "An error occurred while
+  processing XDR public API - No endpoint was found for creating the requested action" with
+  ``err_extra`` "can't create group action id for <TYPE>", as a tenant does
+  (https://github.com/ebarti/cortex-xdr-client/issues/30). The simulator does not track isolation,
+  so an isolate of an isolated endpoint starts again (a tenant answers that 500). With
+  ``omit_action_id`` (a list of start API names such as ``["upgrade"]``), those starts create the
+  action but answer without ``action_id`` [I: a test aid for an answer no public source shows].
 
-Authentication (research §2b): every call sends ``x-xdr-auth-id`` and ``Authorization``.
+Authentication (docs/dev/vendors/cortex_xdr.md, "Authentication"): every call sends ``x-xdr-auth-id`` and ``Authorization``.
 Default keys (``/_sim/cortex_xdr/config {"keys": ...}`` replaces them):
 
 - key id ``1``, standard, key ``sim-standard-key``: ``Authorization: sim-standard-key``;
@@ -29,7 +50,7 @@ Default keys (``/_sim/cortex_xdr/config {"keys": ...}`` replaces them):
   ``clock_skew_seconds``; the simulated clock only moves actions), and a nonce is accepted once
   [I: the vendor does not publish either rule].
 
-Status spelling: the reference spells ``CANCELLED`` and upper-cases every word (research §2a);
+Status spelling: the reference spells ``CANCELLED`` and upper-cases every word (Get Action Status page);
 Cortex's own script-execution counters say ``endpoints_canceled`` (demisto/content
 ``Packs/ApiModules/Scripts/CoreIRApiModule/test_data/get_script_execution_status.json``). So a
 client should not depend on case or on that spelling: ``status_case`` (``upper``, ``lower``,
@@ -77,7 +98,7 @@ TERMINAL = ("COMPLETED_SUCCESSFULLY", "COMPLETED_PARTIAL", "FAILED", "TIMEOUT", 
 NONCE = re.compile(r"^[A-Za-z0-9]{64}$")
 MAX_ENDPOINTS = 1000  # "Request is limited to 1000 endpoints" (Isolate Endpoints page)
 
-# err_msg texts: the seed page's description of each code.
+# err_msg texts: the legacy Get Action Status page's description of each code.
 MESSAGES = {
     400: "Bad Request. Got an invalid JSON.",
     401: "Unauthorized access. An issue occurred during authentication. This can indicate an "
@@ -96,11 +117,15 @@ PACE = {"pending_seconds": 2.0, "run_seconds": 3.0, "stagger_seconds": 1.0, "tim
 REASON_TEXT = {"ISOLATE": "Failed to isolate endpoint: the network driver rejected the request.",
                "UNISOLATE": "Failed to cancel isolation: the network driver rejected the request.",
                "SCAN": "Scan failed: the scan engine did not start.",
-               "ABORT_SCAN": "Failed to abort scan."}
+               "ABORT_SCAN": "Failed to abort scan.",
+               "RUN_SCRIPT": "Script execution failed: the script exited with an error.",
+               "UPGRADE": "Agent upgrade failed: the installer could not be downloaded."}
+# The tenant's answer to a start that matched no endpoint (ebarti/cortex-xdr-client issue #30).
+NO_ENDPOINT = "An error occurred while processing XDR public API - No endpoint was found for creating the requested action"
 
 
 def envelope(status: int, extra: Any = None, message: str | None = None) -> Response:
-    """The vendor's error reply (seed 001, "Error Response Format")."""
+    """The vendor's error reply (the legacy Get Action Status page, "Error Response Format")."""
     response = jsonify(reply={"err_code": status, "err_msg": message or MESSAGES.get(status, "Error"),
                               "err_extra": extra})
     response.status_code = status
@@ -154,6 +179,7 @@ class State:
             self.status_case = "upper"
             self.canceled_spelling = False
             self.echo_auth_failures = False
+            self.omit_action_id: list[str] = []
             self.endpoints: dict[str, dict[str, Any]] = {}
             self.actions: dict[int, dict[str, Any]] = {}
             self._ids = itertools.count(1001)
@@ -246,7 +272,7 @@ class State:
                                            outcomes[endpoint_id], pace, reason)
         action = {"id": int(spec.get("action_id") or next(self._ids)), "type": kind, "created": now,
                   "expires": now + pace["expire_seconds"], "abort_seconds": pace["abort_seconds"],
-                  "plans": plans}
+                  "plans": plans, "request": spec.get("request"), "incident_id": spec.get("incident_id")}
         with self.lock:
             self.actions[action["id"]] = action
         return action
@@ -429,31 +455,106 @@ def _filter_ids(filters: Any) -> list[str]:
     return chosen
 
 
+class NoEndpoint(Exception):
+    """No endpoint of the request is known: the tenant's HTTP 500 (ebarti/cortex-xdr-client issue #30)."""
+
+
+def _named(filters: Any) -> None:
+    """At most MAX_ENDPOINTS ids named in an ``endpoint_id_list`` filter."""
+    for item in filters if isinstance(filters, list) else []:
+        if isinstance(item, dict) and item.get("field") == "endpoint_id_list":
+            if not isinstance(item.get("value"), list):
+                raise ValueError("endpoint_id_list needs a list value")
+            if len(item["value"]) > MAX_ENDPOINTS:
+                raise ValueError("request is limited to %d endpoints" % MAX_ENDPOINTS)
+
+
 def _targets(data: dict[str, Any], *, single_allowed: bool) -> list[str]:
     if single_allowed and "endpoint_id" in data and "filters" in data:
         raise ValueError("use either endpoint_id or filters, not both")
     if single_allowed and "endpoint_id" in data:
         ids = [str(data["endpoint_id"])] if str(data["endpoint_id"]) in state().endpoints else []
     else:
+        _named(data.get("filters"))
         ids = _filter_ids(data.get("filters"))
     if len(ids) > MAX_ENDPOINTS:
         raise ValueError("request is limited to %d endpoints" % MAX_ENDPOINTS)
     if not ids:
-        raise ValueError("no endpoint matched")  # [I]
+        raise NoEndpoint()
     return ids
 
 
-def _start(kind: str, *, single_allowed: bool) -> Response:
+def _incident(data: dict[str, Any], spec: dict[str, Any]) -> None:
+    """``incident_id``, optional: a string on the start pages (kept on the action for the tests)."""
+    if "incident_id" in data:
+        if not isinstance(data["incident_id"], str) or not data["incident_id"].strip():
+            raise ValueError("incident_id must be a non-empty string")
+        spec["incident_id"] = data["incident_id"]
+
+
+def _run_start(kind: str, read: Any) -> Response:
+    """Read the request with ``read(data) -> (endpoint ids, action spec)``, create the action and
+    answer as the tenant does; 400 for a malformed request, 500 when no endpoint matched."""
     try:
-        ids = _targets(request_data(), single_allowed=single_allowed)
+        data = request_data()
+        ids, spec = read(data)
     except ValueError as error:
         return envelope(400, str(error))
+    except NoEndpoint:
+        return envelope(500, "can't create group action id for %s" % kind, message=NO_ENDPOINT)
     xdr = state()
     if kind == "ABORT_SCAN":
         _abort_scans(set(ids))
-    action = xdr.create_action({"type": kind, "endpoints": ids})
-    # Isolate/unisolate docs show string status and count (research §2d).
-    return jsonify(reply={"action_id": action["id"], "status": "1", "endpoints_count": str(len(ids))})
+    action = xdr.create_action(dict(spec, type=kind, endpoints=ids, request=data))
+    if kind == "RUN_SCRIPT":  # numbers (CoreIRApiModule test_data/run_script.json)
+        reply: dict[str, Any] = {"action_id": action["id"], "endpoints_count": len(ids)}
+    else:  # the Isolate and Unisolate pages show a string status and count
+        reply = {"action_id": action["id"], "status": "1", "endpoints_count": str(len(ids))}
+    if _api_name() in xdr.omit_action_id:
+        del reply["action_id"]
+    return jsonify(reply=reply)
+
+
+def _start(kind: str, *, single_allowed: bool) -> Response:
+    def read(data: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+        spec: dict[str, Any] = {}
+        _incident(data, spec)
+        return _targets(data, single_allowed=single_allowed), spec
+    return _run_start(kind, read)
+
+
+def _read_run_script(data: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+    """Run Script: script_uid, parameters_values (required), filters, timeout, incident_id."""
+    if not isinstance(data.get("script_uid"), str) or not data["script_uid"].strip():
+        raise ValueError("script_uid is required")
+    if not isinstance(data.get("parameters_values"), dict):
+        raise ValueError("parameters_values must be an object")
+    timeout = data.get("timeout")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1):
+        raise ValueError("timeout must be a positive integer")
+    if not isinstance(data.get("filters"), list):
+        raise ValueError("filters must be a list")
+    spec: dict[str, Any] = {}
+    _incident(data, spec)
+    return _targets(data, single_allowed=False), spec
+
+
+def _read_upgrade(data: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+    """Upgrade Agents: endpoint_ids (a list), target_versions {os: version}; no incident [I]."""
+    ids = data.get("endpoint_ids")
+    if not isinstance(ids, list) or not ids:
+        raise ValueError("endpoint_ids must be a non-empty list")
+    if len(ids) > MAX_ENDPOINTS:
+        raise ValueError("request is limited to %d endpoints" % MAX_ENDPOINTS)
+    versions = data.get("target_versions")
+    if not isinstance(versions, dict) or not versions or not all(isinstance(v, str) and v for v in versions.values()):
+        raise ValueError("target_versions must be an object of operating system to version")
+    if "incident_id" in data:
+        raise ValueError("incident_id is not a field of this API")
+    known = [str(e) for e in ids if str(e) in state().endpoints]
+    if not known:
+        raise NoEndpoint()
+    return list(dict.fromkeys(known)), {}
 
 
 def _abort_scans(endpoint_ids: set[str]) -> None:
@@ -486,6 +587,20 @@ def scan() -> Response:
 @blueprint.post(API + "/endpoints/abort_scan/")
 def abort_scan() -> Response:
     return _start("ABORT_SCAN", single_allowed=False)
+
+
+@blueprint.post(API + "/scripts/run_script")
+@blueprint.post(API + "/scripts/run_script/")
+def run_script() -> Response:
+    """https://docs-cortex.paloaltonetworks.com/r/Cortex-XDR-REST-API/Run-Script"""
+    return _run_start("RUN_SCRIPT", _read_run_script)
+
+
+@blueprint.post(API + "/endpoints/upgrade")
+@blueprint.post(API + "/endpoints/upgrade/")
+def upgrade() -> Response:
+    """https://docs-cortex.paloaltonetworks.com/r/Cortex-XSIAM-Platform-APIs/Upgrade-Agents"""
+    return _run_start("UPGRADE", _read_upgrade)
 
 
 # ---- control API ------------------------------------------------------------------------------
@@ -528,7 +643,8 @@ def control_show(action_id: int) -> Response:
         return _bad("no such action")
     ends = [xdr.terminal_at(action, plan) for plan in action["plans"].values()]
     return jsonify(type=action["type"], reply=xdr.reply(action), terminal_at=max(ends, default=None),
-                   outcomes={eid: p["outcome"] for eid, p in action["plans"].items()})
+                   outcomes={eid: p["outcome"] for eid, p in action["plans"].items()},
+                   request=action["request"], incident_id=action["incident_id"])
 
 
 @control.post("/actions/<int:action_id>/abort")
@@ -563,7 +679,7 @@ def control_add_endpoints() -> Response:
 def control_config() -> Response:
     """Pace fields, mix, error_reasons, keys {id: {key, type, permissions, expired}}, licensed,
     timestamp_window, clock_skew_seconds, status_case (upper | lower | title), canceled_spelling,
-    echo_auth_failures."""
+    echo_auth_failures, omit_action_id [start API names]."""
     body = request.get_json(force=True)
     xdr = state()
     try:
@@ -585,6 +701,10 @@ def _apply_config(xdr: State, body: dict[str, Any]) -> None:
         if any(v.get("type") not in ("standard", "advanced") or not v.get("key") for v in keys.values()):
             raise ValueError("each key needs a key and type standard or advanced")
         xdr.keys = keys
+    if "omit_action_id" in body:
+        if not isinstance(body["omit_action_id"], list):
+            raise ValueError("omit_action_id must be a list of start API names")
+        xdr.omit_action_id = [str(name) for name in body["omit_action_id"]]
     if "status_case" in body and body["status_case"] not in ("upper", "lower", "title"):
         raise ValueError("status_case must be upper, lower or title")
     for name, cast in (("licensed", bool), ("error_reasons", bool), ("timestamp_window", float),

@@ -20,7 +20,7 @@ def standard(key_id: str = "1", key: str = "sim-standard-key") -> dict[str, str]
 
 def advanced(key_id: str = "2", key: str = "sim-advanced-key", *, nonce: str | None = None,
              stamp: str | None = None) -> dict[str, str]:
-    """The recipe of the vendor's "Advanced Key Python 3 Example" (research §2b)."""
+    """The recipe of the vendor's "Advanced Key Python 3 Example" (docs/dev/vendors/cortex_xdr.md, "Authentication")."""
     nonce = nonce or "".join(secrets.choice(ALNUM) for _index in range(64))
     stamp = stamp or str(int(time.time() * 1000))
     digest = hashlib.sha256((key + nonce + stamp).encode()).hexdigest()
@@ -217,11 +217,117 @@ def test_unisolate_by_filters_and_scan_all(simulator):
     assert scan_all.json()["reply"]["action_id"] != scan.json()["reply"]["action_id"]
 
 
-@pytest.mark.parametrize("data", [{"endpoint_id": "x", "filters": "all"}, {"endpoint_id": "unknown"},
+@pytest.mark.parametrize("data", [{"endpoint_id": "x", "filters": "all"},
                                   {"filters": [{"field": "platform", "operator": "in", "value": ["linux"]}]},
-                                  {}])
+                                  {"filters": [{"field": "endpoint_id_list", "operator": "in",
+                                                "value": ["e%d" % i for i in range(1001)]}]},
+                                  {"filters": [{"field": "endpoint_id_list", "operator": "in", "value": "x"}]},
+                                  {"filters": "all", "incident_id": ""}, {}])
 def test_isolate_rejects_bad_targets(simulator, data):
     assert_envelope(post(simulator, "/public_api/v1/endpoints/isolate", {"request_data": data}), 400)
+    assert simulator.state.vendor("cortex_xdr").actions == {}
+
+
+@pytest.mark.parametrize("path, data", [
+    ("/public_api/v1/endpoints/isolate", {"endpoint_id": "unknown"}),
+    ("/public_api/v1/endpoints/unisolate", {"filters": [{"field": "endpoint_id_list", "operator": "in", "value": ["nope"]}]}),
+    ("/public_api/v1/endpoints/scan", {"filters": [{"field": "endpoint_id_list", "operator": "in", "value": ["nope"]}]}),
+    ("/public_api/v1/scripts/run_script/", {"script_uid": "u", "parameters_values": {},
+                                            "filters": [{"field": "endpoint_id_list", "operator": "in", "value": ["nope"]}]}),
+    ("/public_api/v1/endpoints/upgrade", {"endpoint_ids": ["nope"], "target_versions": {"linux": "8.2.0"}}),
+])
+def test_a_start_that_matches_no_endpoint_is_the_tenants_500(simulator, path, data):
+    reply = assert_envelope(post(simulator, path, {"request_data": data}), 500)
+    assert "No endpoint was found for creating the requested action" in reply["err_msg"]
+    assert reply["err_extra"].startswith("can't create group action id for ")
+    assert simulator.state.vendor("cortex_xdr").actions == {}
+
+
+def test_unknown_endpoints_are_left_out_and_incident_id_is_kept(simulator):
+    endpoint = simulator.control("GET", "/cortex_xdr/endpoints")[0]["id"]
+    filters = [{"field": "endpoint_id_list", "operator": "in", "value": [endpoint, "not-an-endpoint"]}]
+    data = {"filters": filters, "incident_id": "413"}
+    reply = post(simulator, "/public_api/v1/endpoints/isolate", {"request_data": data}).json()["reply"]
+    assert reply["endpoints_count"] == "1"
+    shown = simulator.control("GET", "/cortex_xdr/actions/%d" % reply["action_id"])
+    assert shown["type"] == "ISOLATE" and shown["incident_id"] == "413" and shown["request"] == data
+    assert list(shown["reply"]["data"]) == [endpoint]
+
+
+def test_run_script_answers_numbers_and_its_action_is_tracked(simulator):
+    freeze(simulator)
+    endpoints = [e["id"] for e in simulator.control("GET", "/cortex_xdr/endpoints")[:3]]
+    simulator.control("POST", "/cortex_xdr/endpoints", [{"id": endpoints[1], "outcome": "FAILED", "reason": "exit 2"}])
+    data = {"script_uid": "43973479d389f2ac7e99b6db88eaee40", "parameters_values": {"path": "/tmp"}, "timeout": 30,
+            "filters": [{"field": "endpoint_id_list", "operator": "in", "value": endpoints}], "incident_id": "9"}
+    response = post(simulator, "/public_api/v1/scripts/run_script/", {"request_data": data})
+    assert response.status_code == 200, response.text
+    reply = response.json()["reply"]
+    assert set(reply) == {"action_id", "endpoints_count"} and reply["endpoints_count"] == 3
+    assert isinstance(reply["action_id"], int)
+    advance(simulator, 3600)
+    status = status_of(simulator, reply["action_id"])
+    assert status["data"] == {endpoints[0]: "COMPLETED_SUCCESSFULLY", endpoints[1]: "FAILED",
+                              endpoints[2]: "COMPLETED_SUCCESSFULLY"}
+    assert status["errorReasons"][endpoints[1]]["errorDescription"] == "exit 2"
+    shown = simulator.control("GET", "/cortex_xdr/actions/%d" % reply["action_id"])
+    assert shown["type"] == "RUN_SCRIPT" and shown["request"] == data
+
+
+@pytest.mark.parametrize("data", [
+    {"parameters_values": {}, "filters": []}, {"script_uid": "u", "filters": []},
+    {"script_uid": "u", "parameters_values": [], "filters": []},
+    {"script_uid": "u", "parameters_values": {}, "filters": "all"},
+    {"script_uid": "u", "parameters_values": {}, "filters": [], "timeout": 0},
+])
+def test_run_script_rejects_bad_bodies(simulator, data):
+    assert_envelope(post(simulator, "/public_api/v1/scripts/run_script", {"request_data": data}), 400)
+
+
+def test_upgrade_starts_an_action_on_the_known_endpoints(simulator):
+    endpoints = [e["id"] for e in simulator.control("GET", "/cortex_xdr/endpoints")[:2]]
+    data = {"endpoint_ids": endpoints + ["unknown"], "target_versions": {"windows": "8.2.0.1", "linux": "8.2.0.1"}}
+    reply = post(simulator, "/public_api/v1/endpoints/upgrade", {"request_data": data}).json()["reply"]
+    assert reply["endpoints_count"] == "2"
+    shown = simulator.control("GET", "/cortex_xdr/actions/%d" % reply["action_id"])
+    assert shown["type"] == "UPGRADE" and list(shown["reply"]["data"]) == endpoints
+
+
+@pytest.mark.parametrize("data", [
+    {"endpoint_ids": [], "target_versions": {"linux": "8"}}, {"endpoint_ids": ["a"]},
+    {"endpoint_ids": ["a"], "target_versions": {"linux": 8.1}}, {"endpoint_ids": ["a"], "target_versions": {}},
+    {"endpoint_ids": ["e%d" % i for i in range(1001)], "target_versions": {"linux": "8"}},
+    {"endpoint_ids": ["a"], "target_versions": {"linux": "8"}, "incident_id": "1"},
+])
+def test_upgrade_rejects_bad_bodies(simulator, data):
+    assert_envelope(post(simulator, "/public_api/v1/endpoints/upgrade", {"request_data": data}), 400)
+
+
+def test_omit_action_id_starts_the_action_but_leaves_the_id_out(simulator):
+    simulator.control("POST", "/cortex_xdr/config", {"omit_action_id": ["upgrade"]})
+    endpoint = simulator.control("GET", "/cortex_xdr/endpoints")[0]["id"]
+    data = {"endpoint_ids": [endpoint], "target_versions": {"linux": "8.2.0"}}
+    reply = post(simulator, "/public_api/v1/endpoints/upgrade/", {"request_data": data}).json()["reply"]
+    assert "action_id" not in reply and reply["endpoints_count"] == "1"
+    assert [a["type"] for a in simulator.state.vendor("cortex_xdr").actions.values()] == ["UPGRADE"]
+    isolate = post(simulator, "/public_api/v1/endpoints/isolate", {"request_data": {"endpoint_id": endpoint}})
+    assert isolate.json()["reply"]["action_id"]
+    response = requests.post(simulator.http_url + "/_sim/cortex_xdr/config", json={"omit_action_id": "upgrade"}, timeout=10)
+    assert response.status_code == 400
+
+
+def test_start_permissions_are_the_api_names(simulator):
+    simulator.control("POST", "/cortex_xdr/config", {"keys": {
+        "1": {"key": "sim-standard-key", "type": "standard", "permissions": ["isolate"]}}})
+    endpoint = simulator.control("GET", "/cortex_xdr/endpoints")[0]["id"]
+    filters = [{"field": "endpoint_id_list", "operator": "in", "value": [endpoint]}]
+    refused = post(simulator, "/public_api/v1/scripts/run_script/",
+                   {"request_data": {"script_uid": "u", "parameters_values": {}, "filters": filters}})
+    assert assert_envelope(refused, 403)["err_extra"] == {"api": "run_script"}
+    upgrade = post(simulator, "/public_api/v1/endpoints/upgrade",
+                   {"request_data": {"endpoint_ids": [endpoint], "target_versions": {"linux": "8"}}})
+    assert assert_envelope(upgrade, 403)["err_extra"] == {"api": "upgrade"}
+    assert post(simulator, "/public_api/v1/endpoints/isolate", {"request_data": {"filters": filters}}).status_code == 200
 
 
 def test_abort_scan_cancels_pending_and_aborts_running(simulator):
