@@ -43,10 +43,14 @@ class StartRequest:
     """One request a start module sends: what check mode shows, and what ``send_once`` posts.
     ``headers`` never hold credentials (the client adds those), so ``as_dict`` is safe to show."""
 
-    def __init__(self, path, body=None, method="POST", headers=None, data=None, expect_json=True):
+    def __init__(self, path, body=None, method="POST", headers=None, data=None, expect_json=True,
+                 allow_redirects=True):
         self.method, self.path, self.body, self.headers, self.data = method, path, body, headers, data
         # False for a vendor that answers plain text (Rackspace v1.0 answers the BackupId as text).
         self.expect_json = expect_json
+        # False to read a redirect as the answer (Cybereason redirects a request without a valid
+        # session to its login page: the caller judges that redirect, it is never followed).
+        self.allow_redirects = allow_redirects
 
     def as_dict(self):
         shown = {"method": self.method, "path": self.path}
@@ -65,18 +69,21 @@ def send_once(client, request, where, look, started=(), explain=None):
     ``explain(error)`` may add the vendor's meaning of that error (``start_failure``)."""
     try:
         return client.request(request.method, request.path, json_body=request.body, data=request.data,
-                              headers=request.headers, idempotent=False, expect_json=request.expect_json)
+                              headers=request.headers, idempotent=False, expect_json=request.expect_json,
+                              allow_redirects=request.allow_redirects)
     except ActionGateError as error:
         raise start_failure(error, where, look, started, explain=explain)
 
 
-def start_failure(error, where, look, started=(), explain=None):
+def start_failure(error, where, look, started=(), explain=None, refused=None):
     """``StartFailed`` for ``error`` (from the one request of a start, or from reading its answer).
     ``explain(error)`` returns a sentence the vendor's answer means (a license missing, no target
     found) or None; it goes after the error's text and changes nothing about whether the action
-    may have started, which only the status decides."""
+    may have started, which only the status decides, unless ``refused`` (True or False) says so
+    for an answer whose status alone does not (Cybereason: a 204 or a redirect to its login page
+    is a refusal; docs/dev/vendors/cybereason.md "Starting actions")."""
     status = getattr(error, "status", None) if isinstance(error, ApiError) else None
-    refused = status in REFUSED
+    refused = status in REFUSED if refused is None else bool(refused)
     if refused:
         tail = "Nothing started: the request was refused (HTTP %s), so a re-run is safe once this is fixed." % status
     else:
