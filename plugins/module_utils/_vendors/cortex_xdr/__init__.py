@@ -6,7 +6,9 @@
 
 - ``argspec``: the options (``OPTIONS``, ``SECRET_OPTIONS``, ranges on the entries);
 - ``session``: the API key headers (standard, or advanced: hashed per request) and the requests;
-- ``parse``: pure, any JSON answer -> ActionStatus, None or the malformed-answer ``ApiError``.
+- ``parse``: pure, any JSON answer -> ActionStatus, None or the malformed-answer ``ApiError``;
+- ``start``: ``CortexXdrStart``, one response action started with the same session
+  (``cortex_xdr_endpoint_action``), its request and answer read by pure functions.
 
 The names plugins and tests use are re-exported here.
 """
@@ -19,5 +21,7 @@ from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cortex_
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cortex_xdr.session import (
     AdvancedKeyAuth, CortexXdr, advanced_headers, group_action_id,
 )
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cortex_xdr.start import CortexXdrStart
 
-__all__ = ("ENDPOINT_STATES", "STATUS_PATH", "AdvancedKeyAuth", "CortexXdr", "advanced_headers", "group_action_id")
+__all__ = ("ENDPOINT_STATES", "STATUS_PATH", "AdvancedKeyAuth", "CortexXdr", "CortexXdrStart", "advanced_headers",
+           "group_action_id")
