@@ -100,6 +100,14 @@ def start_failure(error, where, look, started=(), explain=None, refused=None):
                        details=getattr(error, "details", None))
 
 
+def not_sent(error, where):
+    """``StartFailed`` for ``error`` raised before the start's request was sent (a login, a check of
+    the credentials): nothing started, whatever the error was, so a re-run is safe once it is fixed."""
+    message = "%s failed before its request was sent: %s Nothing started, so a re-run is safe once this is fixed." % (
+        where, str(error).rstrip())
+    return StartFailed(message, may_have_started=False, details=getattr(error, "details", None))
+
+
 def no_id(where, look, what, body=None):
     """The answer was a success that names no id to wait on: the action may have started."""
     return start_failure(ApiError("the answer has no %s (got %s)" % (what, _kind(body)), 200, body), where, look)

@@ -14,6 +14,7 @@ from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
 from ansible_collections.actiongate.agents.plugins.module_utils._start import (
     StartRequest,
     no_id,
+    not_sent,
     send_once,
     start_failure,
     start_result,
@@ -115,6 +116,15 @@ def test_no_id_is_a_may_have_started_failure_without_echoing_the_answer():
     assert failed.may_have_started is True
     assert "no batchId" in str(failed) and "an object of 1 item" in str(failed)
     assert "s3cr3t" not in str(failed)
+
+
+@pytest.mark.parametrize("error", [AuthError("login refused: HTTP 401", 401), TransportError("connection reset"),
+                                   ApiError("HTTP 500", 500)])
+def test_an_error_before_the_request_was_sent_says_nothing_started(error):
+    failed = not_sent(error, "Puppet Enterprise orchestrator command/deploy on 2 nodes")
+    assert failed.may_have_started is False and failed.started == []
+    assert str(failed).startswith("Puppet Enterprise orchestrator command/deploy on 2 nodes failed before its request was sent")
+    assert "Nothing started, so a re-run is safe" in str(failed) and "MAY HAVE STARTED" not in str(failed)
 
 
 def test_start_result_shape():
