@@ -119,7 +119,7 @@ class CortexXdr(Vendor):
         return "The API key's role lacks the RBAC permission for this API; give the key a role that can view response actions."
 
     def fetch(self, action_ids):
-        statuses = read_each(self.read_one, action_ids, self.options, self.client, "group action")
+        statuses = read_each(self.read_one, action_ids, self.options, self.client.deadline, "group action")
         return dict((i, s) for i, s in zip(action_ids, statuses) if s is not None)
 
     def read_one(self, action_id):

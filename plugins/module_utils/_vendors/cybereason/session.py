@@ -101,17 +101,14 @@ class Cybereason(Vendor):
             return
         self.logged_in = False
         client = self.client
-        saved = client.deadline, client.timeout
-        client.deadline, client.timeout = None, min(client.timeout, LOGOUT_SECONDS)
         try:
-            client.request("GET", LOGOUT_PATH, expect_json=False, allow_redirects=False, idempotent=False)
+            with client.short_budget(LOGOUT_SECONDS):
+                client.request("GET", LOGOUT_PATH, expect_json=False, allow_redirects=False, idempotent=False)
         except AuthError:
             return
         except ActionGateError as error:
             raise TransportError(client.message("Cybereason logout (GET %s) failed: %s The session ends by itself "
                                                 "when it expires." % (LOGOUT_PATH, error)))
-        finally:
-            client.deadline, client.timeout = saved
         self.logged_out = True
 
     def session_id(self):

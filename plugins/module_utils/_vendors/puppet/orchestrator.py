@@ -52,7 +52,7 @@ class PuppetJobStatus(PuppetVendor):
         """The jobs (and their nodes where needed) read by at most max_concurrent_requests workers,
         after one login."""
         self.login_first()
-        statuses = read_each(self.read_one, action_ids, self.options, self.client, "job")
+        statuses = read_each(self.read_one, action_ids, self.options, self.client.deadline, "job")
         return dict((i, s) for i, s in zip(action_ids, statuses) if s is not None)
 
     def read_one(self, action_id):

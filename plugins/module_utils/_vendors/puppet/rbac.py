@@ -19,6 +19,8 @@ try:
 except ImportError:  # pragma: no cover - Python 2 is not supported by this collection
     from urlparse import urlsplit, urlunsplit
 
+import math
+
 from ansible_collections.actiongate.agents.plugins.module_utils import _shape
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError, AuthError, ConfigError
 from ansible_collections.actiongate.agents.plugins.module_utils._http import envelope_message
@@ -65,16 +67,14 @@ class PuppetVendor(Vendor):
         self.client.set_header("X-Authentication", token)  # safe while pool workers send
 
     def run_seconds(self):
-        """How long this run may last, in seconds: ``wait_timeout`` when it waits, else one request's
-        ``request_timeout``. The one place Puppet reads the wait options (for ``token_lifetime``)."""
-        if self.options.get("wait"):
-            return _seconds(self.options.get("wait_timeout"), 1800.0)
-        return _seconds(self.options.get("request_timeout"), 30.0)
+        """How long this run may still last, in seconds: what is left of the run's one deadline when
+        it waits, else one request's ``request_timeout`` (``ApiClient.time_left``)."""
+        return self.client.time_left()
 
     def token_lifetime(self):
         """RBAC ``lifetime`` in seconds ("331s"): the run (``run_seconds``) plus a margin, so a token
         this run obtained stops working soon after the run."""
-        return "%ds" % (int(self.run_seconds()) + 1 + TOKEN_MARGIN)
+        return "%ds" % (int(math.ceil(self.run_seconds())) + 1 + TOKEN_MARGIN)
 
     def login(self):
         """Exchange username and password for a token (RBAC ``POST /auth/token``)."""
@@ -102,14 +102,6 @@ class PuppetVendor(Vendor):
             return False
         self.login()
         return True
-
-
-def _seconds(value, default):
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return default
-    return number if 0 < number < 10 * 365 * 86400 else default
 
 
 def console_url(url):

@@ -56,7 +56,7 @@ class RackspaceBackupStatus(RackspaceBackupBase):
             self.login_first()
         paths = [RESOURCE_PATHS[self.version][self.resource] % self.path_id(i) for i in action_ids]
         statuses = read_each(lambda pair: self.read_one(*pair), list(zip(action_ids, paths)), self.options,
-                             self.client, self.resource)
+                             self.client.deadline, self.resource)
         return dict((i, s) for i, s in zip(action_ids, statuses) if s is not None)
 
     def read_one(self, action_id, path):

@@ -32,6 +32,7 @@ class FakeClient:
         self.bodies: list[dict] = []
         self.base_url = "https://api-tenant.example"
         self.session = requests.Session()
+        self.deadline = None  # no wait: ApiClient.deadline
 
     def post_json(self, path: str, body: dict, headers: object = None, idempotent: bool = False) -> object:
         assert path == "/public_api/v1/actions/get_action_status/" and idempotent is True

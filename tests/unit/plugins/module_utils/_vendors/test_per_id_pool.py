@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from ansible_collections.actiongate.agents.plugins.module_utils._deadline import Deadline
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
     ApiError, AuthError, ConfigError, DeadlineExceeded, OriginRefused,
 )
@@ -113,7 +114,7 @@ def test_rackspace_deadline_holds_across_the_pool(simulator):
     latency(simulator, 0.4, "/v2/123456/backups/")
     simulator.control("DELETE", "/requests")
     vendor = rax(simulator, max_concurrent_requests=2)
-    vendor.client.set_deadline(1.0)
+    vendor.client.deadline = Deadline(1.0)
     started = time.monotonic()
     with pytest.raises(DeadlineExceeded):
         vendor.fetch(ids)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.actiongate.agents.plugins.module_utils._deadline import Deadline
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError, ConfigError
 from ansible_collections.actiongate.agents.plugins.module_utils._status import FailurePolicy
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet import parse_activity, parse_orchestrator
@@ -131,7 +132,10 @@ def test_every_job_id_is_checked_before_any_request():
     ({"wait": True}, "2101s"),  # wait_timeout default 1800
 ])
 def test_token_lifetime_is_the_run_plus_a_margin(options, lifetime):
-    vendor = PuppetJobStatus(dict({"url": "https://o.example.com:8143", "username": "u", "password": "p"}, **options))
+    options = dict({"url": "https://o.example.com:8143", "username": "u", "password": "p"}, **options)
+    # ActionQuery makes the run's Deadline (wait_timeout, default 1800) when it waits
+    deadline = Deadline(options.get("wait_timeout", 1800.0), clock=lambda: 0.0) if options.get("wait") else None
+    vendor = PuppetJobStatus(options, client=PuppetJobStatus.make_client(options, deadline=deadline))
     assert vendor.token_lifetime() == lifetime
 
 
