@@ -107,6 +107,11 @@ PLUGINS = {
         styles={"standard": {"api_key_id": "42", "api_key": KEY, "auth_type": "standard"},
                 "advanced": {"api_key_id": "42", "api_key": KEY, "auth_type": "advanced"}},
         raw=lambda: {"reply": {"data": {"endpoint-1": "COMPLETED_SUCCESSFULLY"}, "echo": ECHO}}, lookup=True),
+    "cortex_xdr_endpoint_action": dict(
+        common={"action": "isolate", "endpoint_ids": ["endpoint-1"]},
+        styles={"standard": {"api_key_id": "42", "api_key": KEY, "auth_type": "standard"},
+                "advanced": {"api_key_id": "42", "api_key": KEY, "auth_type": "advanced"}},
+        raw=lambda: {"reply": {"action_id": 7, "status": "1", "endpoints_count": "1", "echo": ECHO}}, lookup=False),
     "cybereason_action_status": dict(
         common={"action_ids": ["101"]},
         styles={"session": {"username": USER, "password": PASSWORD}},
