@@ -291,6 +291,21 @@ def test_rollout_check_mode_prints_the_plan_and_starts_nothing(simulator, tmp_pa
     assert summary["check_mode"] is True and summary["batches"][0]["action_id"] is None
 
 
+def test_rollout_connection_lies_over_the_play_module_defaults_key_by_key(simulator, tmp_path):
+    # fleet_rollout_connection reaches the three modules as module_defaults: the play's module_defaults for
+    # the group still give what it leaves out (the URL), its keys win (the API key; the play's is refused).
+    simulator.control("POST", "/fleet/config", {"ack_seconds": 0.1})
+    tasks = [{"name": "role", "ansible.builtin.include_role": {"name": "actiongate.agents.fleet_rollout"}}]
+    for agent, connection, play_key in (("agent-01", {"api_key": API_KEY}, "d3Jvbmc6a2V5a2V5a2V5"),
+                                        ("agent-02", {}, API_KEY)):
+        variables = rollout_vars(simulator, fleet_rollout_batches=[[agent]], fleet_rollout_connection=connection)
+        run = run_playbook(tmp_path, tasks, play={"vars": dict(PYTHON, **variables), "module_defaults": {
+            "group/actiongate.agents.fleet": {"url": simulator.http_url, "api_key": play_key}}})
+        assert run.rc == 0, run.output[-3000:]
+        assert [b["status"] for b in fact(run, "fleet_rollout_result")["batches"]] == ["succeeded"]
+    assert [u["agents"] for u in upgrades(simulator)] == [["agent-01"], ["agent-02"]]
+
+
 # --- wait_for_action with the other vendors -----------------------------------------------------
 
 def other_vendor(simulator, vendor):
