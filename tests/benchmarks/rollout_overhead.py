@@ -1,4 +1,4 @@
-"""Benchmark: Ansible's CPU per batch of the ``fleet_rollout`` role (issue 15, item 2).
+"""Benchmark: Ansible's CPU per batch of the ``fleet_rollout`` role.
 
 Every agent acknowledges at once (simulator ``ack_seconds: 0``), so what is measured is the
 role's own overhead: the tasks it runs per batch, not the waiting. Two runs of
@@ -13,9 +13,12 @@ and requests served; then the CPU per batch, ``(cpu(N) - cpu(1)) / (N - 1)``.
 The ratio is against the old loop (0.1.0: start, include the wait_for_action role, record, show,
 pause and not-started tasks per batch). With ``--baseline-ref <git ref>`` the collection at that
 ref is extracted (``git archive``) and measured in the same run; without it, against the baseline
-measured on this machine with ``--baseline-ref dbfb119`` (2 cores, shared; see BASELINE).
+measured on this machine with ``--baseline-ref dbfb119`` (2 cores, shared; see BASELINE). With
+``--current-ref <git ref>`` the "current" run measures that ref instead of the work tree (to compare
+two commits while the work tree is being edited).
 
-Run: ``.venv/bin/python -m tests.benchmarks.rollout_overhead [--batches 100] [--baseline-ref dbfb119]``.
+Run: ``.venv/bin/python tests/benchmarks/rollout_overhead.py [--batches 100] [--baseline-ref dbfb119]``
+(or ``-m tests.benchmarks.rollout_overhead`` from the repository root).
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ from pathlib import Path
 
 import requests
 
+if __package__ in (None, ""):  # run as a file: the repository root is what ``tests`` is imported from
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
 from tests.benchmarks._play import run_measured
 from tests.simulator.server import Simulator
 
@@ -39,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # The old loop (commit dbfb119: start, include the wait_for_action role, record, show, pause and
 # not-started tasks per batch), measured with --baseline-ref dbfb119 --baseline-only --batches 100
 # on the 2-core build machine (shared with other jobs) on 2026-11-30: CPU seconds per batch and of
-# the one-batch run. Issue 15 measured 1.8 s per batch on another machine.
+# the one-batch run.
 BASELINE = {"ref": "dbfb119", "per_batch": 0.750, "fixed": 1.49}
 
 
@@ -83,12 +89,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=10)
     parser.add_argument("--baseline-ref", help="also measure the collection at this git ref (the old loop)")
     parser.add_argument("--baseline-only", action="store_true", help="measure only the --baseline-ref collection")
+    parser.add_argument("--current-ref", help="measure the collection at this git ref as the current one, not the work tree")
     args = parser.parse_args(argv)
     import tests.conftest  # noqa: F401  (puts the work tree on .build/collections)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     workdir = Path(tempfile.mkdtemp(prefix="actiongate-bench-"))
     sim = Simulator(state_dir=str(workdir)).start()
-    kinds = {} if args.baseline_only else {"current": ROOT / ".build" / "collections"}
+    current = old_collection(args.current_ref, workdir) if args.current_ref else ROOT / ".build" / "collections"
+    kinds = {} if args.baseline_only else {"current": current}
     if args.baseline_ref:
         kinds["old loop"] = old_collection(args.baseline_ref, workdir)
     try:
