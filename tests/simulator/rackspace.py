@@ -1,8 +1,9 @@
 """Rackspace Cloud Backup v2 (agent events, backups, restores), v1.0 (backup and restore state
-and reports) and Rackspace Identity v2.0.
+and reports, the wake-up, manual starts) and Rackspace Identity v2.0.
 
 Written from ``rackerlabs/docs-cloud-backup`` (``api-docs/cloud-backup-v2`` and
-``api-docs/cloud-backup-v1``), ``rackerlabs/cbu-sdk-python`` and research §5.
+``api-docs/cloud-backup-v1``; method pages under ``api-reference/methods/``) and
+``rackerlabs/cbu-sdk-python``.
 
 Default credentials (change them with ``POST /_sim/rackspace/config``):
 
@@ -25,15 +26,17 @@ Behaviour taken from the docs:
   last ``token_lifetime``, about a day by default, on the simulated clock);
 - the project id in the path is optional ("The Cloud Backup API runs with or without the
   specification of the account ID number", service-access-endpoints.rst);
-- events are transient ("might disappear after a minute or so", seed 004): each is visible for
+- events are transient ("might disappear after a minute or so",
+  cloud-backup-v2/api-reference/methods/get-list-events-for-an-agent-v2-project-id-agents-agent-id-events.rst): each is visible for
   ``event_ttl`` seconds (60). Ids are unique, increasing numeric strings (the doc examples reuse
   ids: a documentation artefact). ``marker`` returns only newer events (older ones with
   ``sort_dir=desc``), ``limit`` defaults to 100, and ``links`` (``next`` = ``?marker=<last id>``,
   ``previous`` = ``?marker=<first id>&sort_dir=desc``) are absent when the page is empty
   (links-parameter.rst);
-- the agent stream carries agent-level events only (the seed's types; agents send a heartbeat
-  every ``heartbeat_seconds``). Backup and restore events live on ``/backups/{id}/events`` and
-  ``/restores/{id}/events``, as the seed points to;
+- the agent stream carries agent-level events only (the types that page lists; agents send a
+  heartbeat every ``heartbeat_seconds``). Backup and restore events live on ``/backups/{id}/events``
+  and ``/restores/{id}/events`` (get-list-events-for-a-backup-v2-project-id-backups-backup-id-events.rst,
+  get-list-events-for-a-restore-v2-project-id-restores-restore-id-events.rst);
 - backups go ``start_requested`` (or ``start_scheduled``) -> ``queued`` -> ``preparing`` ->
   ``in_progress`` -> ``completed`` | ``completed_with_errors`` | ``failed``; ``missed`` and
   ``skipped`` end a backup that never ran; ``PATCH`` to ``stop_requested`` leads to ``stopped``.
@@ -56,13 +59,29 @@ v1.0 (``api-docs/cloud-backup-v1/api-reference/methods``), over the same backups
   ``CompletedTime``, ``FilesSearched`` and ``FilesBackedUp`` as strings ("11936"), ``NumErrors``
   (a number for backups, a string for restores, as in the examples), ``Reason``, ``Diagnostics``
   and ``ErrorList`` (one entry with a ``Path`` per error);
-- the tenant in the path is optional here too (cbu-sdk-python's ``Connection`` drops it).
+- the tenant in the path is optional here too (cbu-sdk-python's ``Connection`` drops it);
+- ``POST /v1.0/{tenant}/user/wakeupagents`` (post-wake-up-agents-v1.0-tenant-id-user-wakeupagents.rst):
+  no body, 200 with no body ("wait 10 to 20 seconds after using this operation before starting a
+  backup or restore"); each one is counted (``GET /_sim/rackspace/wakeups``);
+- ``POST /v1.0/{tenant}/backup/action-requested`` (post-start-or-stop-a-backup-manually-v1.0-
+  tenant-id-backup-action-requested.rst) ``{"Action": "StartManual", "Id": <BackupConfigurationId>}``
+  starts a backup of that configuration and answers 200 with the new BackupId as the whole body
+  (``368785`` in the docs, from 368785 up here); ``{"Action": "StopManual", "Id": <BackupId>}``
+  stops a backup (204). "You can run the backup job as many time as you like. A backup is created
+  each time you run the job" (getting-started/examples/start-backup.rst): a v1.0 start of a
+  configuration whose backup is running starts another one. v1.0 configuration ids are numbers
+  (``148325``, the docs' example, exists from reset on the first agent).
 
 Choices of the simulator (not in the docs): a report is served only once the backup or restore
 has ended (404 before; the docs say "details about a completed backup"); v1.0 and v2 show the
 same backups and restores, with whatever ids they were created with (give a numeric ``id`` to
 the control API for a v1.0-shaped one); the error ``reason``/``diagnostics`` of a failed
-backup or restore, and 409 when starting a backup for a configuration that is already running.
+backup or restore, and 409 when starting a v2 backup for a configuration that is already running
+(the v2 start page lists 409 without saying when); 404 for a v1.0 start of an unknown
+configuration; how the v1.0 start answers its BackupId (``v1_start_answer``: ``json``, the bare
+number with ``application/json``, the default; ``text``, the same as ``text/plain``; ``quoted``,
+a JSON string; ``object``, ``{"Id": n}`` as the response table names it; ``empty``, no body), since
+the docs show only the number; and ``fail_configurations``, whose backups (v1.0 or v2) fail.
 """
 
 from __future__ import annotations
@@ -87,6 +106,11 @@ DEFAULT_AGENTS = (
     {"id": "74124b09-5bd3-4436-b3e4-87ef362e4df5", "name": "Database Server"},
 )
 DEFAULT_CONFIGURATION = "7c8ee069-568f-4d5a-932f-fb2af86b5fd5"
+# A v1.0 configuration (a number: post-start-or-stop-a-backup-manually-..., "Id": 148325), and the
+# first v1.0 BackupId a start answers (the docs' "368785").
+V1_CONFIGURATION = "148325"
+FIRST_V1_BACKUP = 368785
+V1_START_ANSWERS = ("json", "text", "quoted", "object", "empty")
 
 BACKUP_TERMINAL = ("completed", "completed_with_errors", "failed", "stopped", "skipped", "missed")
 RESTORE_TERMINAL = ("completed", "completed_with_errors", "failed", "stopped")
@@ -104,7 +128,8 @@ FLOW = {
 # completed_with_errors has no event of its own in the docs: the resource carries the state.
 END_EVENT = {"completed": "completed", "completed_with_errors": "completed", "failed": "failed",
              "missed": "missed", "skipped": "skipped", "stopped": "stopped"}
-# Agent requests and the events each emits, one per step (seed 004's event types).
+# Agent requests and the events each emits, one per step (the event types of
+# cloud-backup-v2/api-reference/methods/get-list-events-for-an-agent-v2-project-id-agents-agent-id-events.rst).
 REQUEST_FLOWS = {
     "vault_db_download": ("vault_db_download_in_progress", "vault_db_download_{outcome}"),
     "logfile": ("logfile_upload", "logfile_started", "logfile_completed"),
@@ -121,7 +146,8 @@ ERRORS = {
 
 
 def rax_time(epoch: float) -> str:
-    """Cloud Backup times carry microseconds ("2014-10-09T12:26:14.233501Z", seed 004)."""
+    """Cloud Backup times carry microseconds ("2014-10-09T12:26:14.233501Z", the example of
+    cloud-backup-v2/api-reference/methods/get-list-events-for-an-agent-v2-project-id-agents-agent-id-events.rst)."""
     stamp = datetime.datetime.fromtimestamp(epoch, tz=datetime.timezone.utc)
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -177,6 +203,11 @@ class State:
             self.tokens: dict[str, dict[str, Any]] = {}
             self.tracks: dict[tuple[str, str], Track] = {}
             self.configurations: dict[str, dict[str, Any]] = {}
+            # Configurations whose backups fail (a test's failure list), and the v1.0 start's answer form.
+            self.fail_configurations: set[str] = set()
+            self.v1_start_answer = "json"
+            self.wakeups: list[float] = []
+            self._v1_backups = itertools.count(FIRST_V1_BACKUP)
             self.events: list[dict[str, Any]] = []
             self._ids = itertools.count(5650135582)  # numeric, like the doc's ids
             self._seq = itertools.count()
@@ -185,6 +216,7 @@ class State:
             for agent in DEFAULT_AGENTS:
                 self.add_agent(agent)
             self.configurations[DEFAULT_CONFIGURATION] = {"agent_id": DEFAULT_AGENTS[0]["id"]}
+            self.configurations[V1_CONFIGURATION] = {"agent_id": DEFAULT_AGENTS[0]["id"]}
 
     def now(self) -> float:
         return self.sim.clock.now()
@@ -300,8 +332,16 @@ class State:
         record["state"] = spec.get("state", "start_requested")
         context = {"agent": {"id": agent_id}, "configuration": {"id": configuration_id},
                    "backup": {"id": backup_id}}
-        outcome = spec.get("outcome") or configuration.get("outcome") or self.outcome["backup"]
+        failing = "failed" if configuration_id in self.fail_configurations else None
+        outcome = spec.get("outcome") or failing or configuration.get("outcome") or self.outcome["backup"]
         return self._start(Track("backup", record, ("backup", backup_id), context), spec, outcome)
+
+    def next_v1_backup_id(self) -> str:
+        """The next v1.0 BackupId (a number), skipping any id a test created directly."""
+        while True:
+            backup_id = str(next(self._v1_backups))
+            if self.find("backup", backup_id) is None:
+                return backup_id
 
     def add_restore(self, spec: dict[str, Any], base: str) -> Track:
         backup = self.find("backup", spec.get("backup_id", "")) if spec.get("backup_id") else None
@@ -379,7 +419,7 @@ def request_events(kind: str, outcome: str) -> tuple[str, ...]:
     if kind not in REQUEST_FLOWS:
         raise ValueError("event must be one of %s" % ", ".join(sorted(REQUEST_FLOWS) + list(SINGLE_REQUESTS)))
     if outcome not in ("completed", "failed") or (outcome == "failed" and kind != "vault_db_download"):
-        # The seed documents a *_failed event for vault_db_download only.
+        # The agent events page documents a *_failed event for vault_db_download only.
         raise ValueError("outcome for %s must be completed%s" % (kind, " or failed" if kind == "vault_db_download" else ""))
     return tuple(name.format(outcome=outcome) for name in REQUEST_FLOWS[kind])
 
@@ -815,12 +855,12 @@ def v1_report(track: Track) -> dict[str, Any]:
                 NumErrors=str(int(errors.get("count") or 0)))
 
 
-def v1_route(rule: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def v1_route(rule: str, methods: tuple[str, ...] = ("GET",)) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``/v1.0/{tenant}<rule>`` and ``/v1.0<rule>``, plain and under a region prefix."""
     def register(view: Callable[..., Any]) -> Callable[..., Any]:
         for prefix in ("", "/rax/<region>"):
             for project in ("/<project_id>", ""):
-                blueprint.add_url_rule(prefix + "/v1.0" + project + rule, view_func=view, methods=["GET"])
+                blueprint.add_url_rule(prefix + "/v1.0" + project + rule, view_func=view, methods=list(methods))
         return view
     return register
 
@@ -843,6 +883,66 @@ def v1_show_report(kind: str, resource_id: str, **_: str) -> Response:
     return jsonify(v1_report(track))
 
 
+@v1_route("/user/wakeupagents", methods=("POST",))
+def v1_wake_up_agents(**_: str) -> Response:
+    """post-wake-up-agents-v1.0-tenant-id-user-wakeupagents.rst: no request body, 200 with no body."""
+    rax = state()
+    with rax.lock:
+        rax.wakeups.append(rax.now())
+    return Response(status=200)
+
+
+def _v1_number(value: Any) -> str | None:
+    """A v1.0 Id: a number, or its digits as text (the docs' table says String, its example a number)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and value >= 0:
+        return str(value)
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return value.strip()
+    return None
+
+
+def _v1_started(backup_id: str) -> Response:
+    """The answer to a v1.0 StartManual: the BackupId, in the form ``v1_start_answer`` says."""
+    form = state().v1_start_answer
+    if form == "empty":
+        return Response(status=200)
+    if form == "text":
+        return Response(backup_id, status=200, content_type="text/plain; charset=utf-8")
+    body = {"quoted": '"%s"' % backup_id, "object": '{"Id": %s}' % backup_id}.get(form, backup_id)
+    return Response(body, status=200, content_type="application/json")
+
+
+@v1_route("/backup/action-requested", methods=("POST",))
+def v1_backup_action(**_: str) -> Response:
+    """post-start-or-stop-a-backup-manually-v1.0-tenant-id-backup-action-requested.rst: StartManual
+    with a BackupConfigurationId answers the new BackupId; StopManual with a BackupId answers 204."""
+    rax = state()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or body.get("Action") not in ("StartManual", "StopManual"):
+        return invalid("Action must be StartManual or StopManual.")
+    number = _v1_number(body.get("Id"))
+    if number is None:
+        return invalid("Id must be a number: a BackupConfigurationId for StartManual, a BackupId for StopManual.")
+    with rax.lock:
+        if body["Action"] == "StopManual":
+            track = rax.find("backup", number)
+            if track is None:
+                return fail(404, "Backup %s not found." % number)
+            if track.terminal():
+                return invalid("Backup %s has already ended." % number)
+            rax.stop(track)
+            rax.advance()
+            return Response(status=204)
+        if number not in rax.configurations:
+            return fail(404, "Backup configuration %s not found." % number)
+        backup_id = rax.next_v1_backup_id()
+        rax.add_backup({"configuration_id": number, "id": backup_id, "state": "start_requested"}, api_base())
+        rax.advance()
+    return _v1_started(backup_id)
+
+
 # ---- control API -------------------------------------------------------------------------------
 
 def _control_spec() -> dict[str, Any]:
@@ -853,7 +953,8 @@ def _control_spec() -> dict[str, Any]:
 @control.post("/config")
 def control_config() -> Response:
     """token_lifetime, event_ttl, heartbeat_seconds, step_seconds, backup_outcome,
-    restore_outcome, users {name: {api_key, password}}, project_id, regions, catalog_host."""
+    restore_outcome, users {name: {api_key, password}}, project_id, regions, catalog_host,
+    fail_configurations (their backups fail), v1_start_answer (json, text, quoted, object, empty)."""
     body, rax = _control_spec(), state()
     with rax.lock:
         rax.advance()
@@ -877,7 +978,21 @@ def control_config() -> Response:
             rax.regions = [str(region).upper() for region in body["regions"]]
         if "catalog_host" in body:
             rax.catalog_host = str(body["catalog_host"]).rstrip("/") if body["catalog_host"] else None
+        if "fail_configurations" in body:
+            rax.fail_configurations = set(str(c) for c in body["fail_configurations"] or [])
+        if "v1_start_answer" in body:
+            if body["v1_start_answer"] not in V1_START_ANSWERS:
+                return invalid("v1_start_answer must be one of %s" % ", ".join(V1_START_ANSWERS))
+            rax.v1_start_answer = body["v1_start_answer"]
     return jsonify(ok=True)
+
+
+@control.get("/wakeups")
+def control_wakeups() -> Response:
+    """How many v1.0 wake-ups were received, and when the last one was (simulated epoch seconds)."""
+    rax = state()
+    with rax.lock:
+        return jsonify(count=len(rax.wakeups), last_at=rax.wakeups[-1] if rax.wakeups else None)
 
 
 @control.post("/tokens")

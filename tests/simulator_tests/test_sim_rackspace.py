@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import requests
 
 AGENT = "8f135b4f-7a69-4b8a-947f-5e80d772fd97"
@@ -341,3 +342,108 @@ def test_v1_needs_token_right_project_and_known_id(simulator):
     assert get(simulator, "/v1.0/999/backup/7").status_code == 403
     missing = get(simulator, "/v1.0/123456/backup/8")
     assert missing.status_code == 404 and missing.json() == {"message": "Backup 8 not found."}
+
+
+# ---- v1.0 wake-up and manual starts (the start routes rackspace_backup_start sends) ------------
+
+V1_CONFIG = "148325"
+V1_START = "/v1.0/123456/backup/action-requested"
+
+
+def v1_start(simulator, body, **kwargs) -> requests.Response:
+    return requests.post(simulator.http_url + V1_START, headers=HEADERS, json=body, timeout=10, **kwargs)
+
+
+def test_wake_up_agents_answers_200_without_a_body_and_is_counted(simulator):
+    url = simulator.http_url + "/v1.0/123456/user/wakeupagents"
+    assert requests.post(url, timeout=10).status_code == 401  # the token is needed here too
+    woken = requests.post(url, headers=HEADERS, timeout=10)
+    assert woken.status_code == 200 and woken.content == b""
+    assert requests.post(simulator.http_url + "/rax/ord/v1.0/user/wakeupagents", headers=HEADERS, timeout=10).ok
+    counted = simulator.control("GET", "/rackspace/wakeups")
+    assert counted["count"] == 2 and counted["last_at"]
+
+
+def test_v1_start_manual_answers_the_backup_id_which_the_status_routes_serve(simulator):
+    simulator.control("POST", "/rackspace/config", {"step_seconds": 10})
+    started = v1_start(simulator, {"Action": "StartManual", "Id": int(V1_CONFIG)})
+    assert started.status_code == 200 and started.text == "368785"
+    assert started.headers["Content-Type"] == "application/json"
+    shown = get(simulator, "/v1.0/123456/backup/368785").json()
+    assert shown["BackupId"] == 368785 and shown["BackupConfigurationId"] == int(V1_CONFIG)
+    assert shown["CurrentState"] == "StartRequested"
+    # the docs: "A backup is created each time you run the job", also while one runs
+    again = v1_start(simulator, {"Action": "StartManual", "Id": V1_CONFIG})  # the Id as text works too
+    assert again.status_code == 200 and again.text == "368786"
+    advance(simulator, 40)
+    assert get(simulator, "/v1.0/123456/backup/368785").json()["CurrentState"] == "Completed"
+    assert get(simulator, "/v2/123456/backups/368786").json()["state"] == "completed"
+
+
+def test_v1_start_refusals(simulator):
+    assert v1_start(simulator, {"Action": "StartManual", "Id": 999}).status_code == 404
+    for body in ({"Action": "StartManual", "Id": "7c8ee069"}, {"Action": "StartManual"},
+                 {"Action": "StartManual", "Id": True}, {"Action": "Go", "Id": 148325}, ["StartManual"]):
+        refused = v1_start(simulator, body)
+        assert refused.status_code == 400 and refused.json()["message"] == "Validation failed.", body
+    assert v1_start(simulator, {"Action": "StartManual", "Id": 148325}).status_code == 200
+    no_token = requests.post(simulator.http_url + V1_START, json={"Action": "StartManual", "Id": 148325}, timeout=10)
+    assert no_token.status_code == 401
+    other_tenant = requests.post(simulator.http_url + "/v1.0/999/backup/action-requested", headers=HEADERS,
+                                 json={"Action": "StartManual", "Id": 148325}, timeout=10)
+    assert other_tenant.status_code == 403
+    assert len([t for t in simulator.state.vendor("rackspace").tracks if t[0] == "backup"]) == 1
+
+
+def test_v1_stop_manual_stops_the_backup(simulator):
+    simulator.control("POST", "/rackspace/config", {"step_seconds": 10})
+    backup_id = v1_start(simulator, {"Action": "StartManual", "Id": 148325}).text
+    stopped = v1_start(simulator, {"Action": "StopManual", "Id": int(backup_id)})
+    assert stopped.status_code == 204
+    advance(simulator, 10)
+    assert get(simulator, "/v1.0/123456/backup/" + backup_id).json()["CurrentState"] == "Stopped"
+    assert v1_start(simulator, {"Action": "StopManual", "Id": int(backup_id)}).status_code == 400
+    assert v1_start(simulator, {"Action": "StopManual", "Id": 1}).status_code == 404
+
+
+def test_v1_start_answer_forms(simulator):
+    expected = {"json": ("368785", "application/json"), "text": ("368786", "text/plain; charset=utf-8"),
+                "quoted": ('"368787"', "application/json"), "object": ('{"Id": 368788}', "application/json"),
+                "empty": ("", None)}
+    for form, (text, content_type) in expected.items():
+        simulator.control("POST", "/rackspace/config", {"v1_start_answer": form})
+        answer = v1_start(simulator, {"Action": "StartManual", "Id": 148325})
+        assert answer.status_code == 200 and answer.text == text, form
+        if content_type:
+            assert answer.headers["Content-Type"] == content_type
+    bad = requests.post(simulator.http_url + "/_sim/rackspace/config", json={"v1_start_answer": "xml"}, timeout=10)
+    assert bad.status_code == 400
+
+
+def test_a_configuration_in_the_failure_list_makes_its_backups_fail(simulator):
+    simulator.control("POST", "/rackspace/configurations", {"id": "148326"})
+    simulator.control("POST", "/rackspace/config", {"fail_configurations": ["148326", CONFIG]})
+    good = v1_start(simulator, {"Action": "StartManual", "Id": 148325}).text
+    bad = v1_start(simulator, {"Action": "StartManual", "Id": 148326}).text
+    bad_v2 = requests.post(simulator.http_url + "/v2/123456/backups", headers=HEADERS, timeout=10,
+                           json={"configuration_id": CONFIG, "state": "start_requested"}).json()["id"]
+    advance(simulator, 60)
+    assert get(simulator, "/v1.0/123456/backup/" + good).json()["CurrentState"] == "Completed"
+    assert get(simulator, "/v1.0/123456/backup/" + bad).json()["CurrentState"] == "Failed"
+    assert get(simulator, "/v1.0/123456/backup/report/" + bad).json()["NumErrors"] == 1
+    assert get(simulator, "/v2/123456/backups/" + bad_v2).json()["state"] == "failed"
+
+
+def test_shared_faults_on_the_start_routes_create_no_backup(simulator):
+    simulator.fault(path=V1_START, method="POST", status=503)
+    simulator.fault(path="/v2/123456/backups", method="POST", status=403)
+    assert v1_start(simulator, {"Action": "StartManual", "Id": 148325}).status_code == 503
+    refused = requests.post(simulator.http_url + "/v2/123456/backups", headers=HEADERS, timeout=10,
+                            json={"configuration_id": CONFIG, "state": "start_requested"})
+    assert refused.status_code == 403
+    assert [t for t in simulator.state.vendor("rackspace").tracks if t[0] == "backup"] == []
+    simulator.fault(path=V1_START, kind="reset")
+    with pytest.raises(requests.ConnectionError):
+        v1_start(simulator, {"Action": "StartManual", "Id": 148325})
+    assert v1_start(simulator, {"Action": "StartManual", "Id": 148325}).text == "368785"
+    assert len(simulator.requests_log(V1_START)) == 3
