@@ -1,11 +1,13 @@
 """Puppet Enterprise: RBAC tokens, the activity service (v2 events) and orchestrator jobs.
 
-Written from research §4 and seed 003. Real PE serves RBAC and the activity service on the
+Written from the vendor's public pages cited below (the orchestrator commands and jobs pages, the
+activity v2 events page, the RBAC token pages). Real PE serves RBAC and the activity service on the
 console port (4433: ``/rbac-api/``, ``/activity-api/``) and the orchestrator on 8143
 (``/orchestrator/v1/``); the simulator serves all three from its one server, on the real path
 prefixes.
 
-Auth (rbac-client ``middleware/authentication.clj``): the token comes from the
+Auth (puppetlabs/clj-rbac-client:src/puppetlabs/rbac_client/middleware/authentication.clj, which
+answers the 401 itself and never calls the route behind it): the token comes from the
 ``X-Authentication`` header or the ``token`` query parameter. No token: 401
 ``puppetlabs.rbac/user-unauthenticated``; unknown: 401 ``puppetlabs.rbac/invalid-token``;
 expired: 401 ``puppetlabs.rbac/token-expired``; revoked: 401 ``puppetlabs.rbac/token-revoked``.
@@ -16,8 +18,17 @@ Default credentials (``reset()`` restores them):
   ``"2h"``, ``"0"`` = ten years) or ``token_lifetime`` (3600 s, PE's default);
 - static token ``sim-puppet-token`` (user ``deployer``), valid until reset, for ad-hoc runs.
 
-Jobs (``POST /orchestrator/v1/command/deploy`` or ``command/task``, 202 ``{"job": {"id":
-<URL>, "name": "N"}}``) stay ``new`` for ``new_seconds``, ``ready`` for ``ready_seconds``,
+Starting jobs (``POST /orchestrator/v1/command/deploy``,
+https://help.puppet.com/pe/current/topics/orchestrator_api_post_command_deploy.htm, or
+``command/task``, https://help.puppet.com/pe/current/topics/orchestrator_api_post_command_task.htm):
+202 ``{"job": {"id": <URL>, "name": "N"}}`` (puppetlabs/orchestrator_client-ruby:
+lib/orchestrator_client/job.rb reads ``result['job']['name']``). A task "does not run on any nodes in
+the defined scope that you do not have permission to run tasks on" (the task page): the nodes named in
+``forbidden_nodes`` are left out of the job without an error, for the commands in ``forbid_commands``
+(``task`` by default, as the page says; ``deploy`` too when a test asks). Every node left out: 400
+``empty-target`` [I: the page does not say]. A task named in ``forbidden_tasks``: 403
+``puppetlabs.orchestrator/not-permitted`` (the kind orchestrator_client-ruby:
+lib/orchestrator_client/error.rb maps to UnauthorizedError). Jobs stay ``new`` for ``new_seconds``, ``ready`` for ``ready_seconds``,
 then run: each node takes ``node_seconds``, at most ``concurrency`` nodes at once (the job's
 option, capped by ``concurrency_cap``, PE's ``global_concurrent_compiles`` 8). The job ends
 ``finished`` when every node finished, else ``failed``. ``command/stop``: nodes not yet started
@@ -44,7 +55,8 @@ answer every node whatever ``limit`` says, as a server without paging would.
 
 Activity: every node state change of a job is one commit (service ``orchestrator`` [I]: the v2
 page does not name the service) whose single event carries ``state``, ``start_timestamp`` and,
-when finished only, ``finish_timestamp`` and ``duration`` (seed 003). A few console commits
+when finished only, ``finish_timestamp`` and ``duration`` (the v2 events page's example,
+https://help.puppet.com/pe/current/topics/activity-api-v2-get-events.htm). A few console commits
 (classifier, rbac) are seeded too. ``query`` is URL-encoded JSON: OR between its objects, AND
 with a ``start``/``end`` range. ``pagination`` values are strings, as the vendor example shows
 (``pagination_strings``). A node skipped after a failure shows ``state: skipped`` [I: the v2 page
@@ -247,6 +259,9 @@ class State:
             self.inventory = ["node%02d.example.com" % i for i in range(1, 11)]
             self.pace = {"new_seconds": 1.0, "ready_seconds": 1.0, "node_seconds": 5.0}
             self.concurrency_cap = 8  # global_concurrent_compiles default
+            self.forbidden_nodes: set[str] = set()  # the caller may not run on these: left out silently
+            self.forbid_commands = {"task"}  # the commands that leave them out (the task page says so)
+            self.forbidden_tasks: set[str] = set()  # tasks the caller may not run at all: 403 not-permitted
             self.fail_nodes: dict[str, str] = {}
             self.error_nodes: dict[str, str] = {}
             self.fail_fraction = 0.0
@@ -340,7 +355,7 @@ class State:
         return commit
 
     def _seed_commits(self) -> None:
-        """Console commits an hour or two old, shaped like seed 003's classifier example."""
+        """Console commits an hour or two old, shaped like the v2 events page's classifier example."""
         self.add_commit({"service_id": "classifier", "age": 7200, "subject_name": "kai.evans",
                          "ip_address": "192.168.10.20",
                          "objects": [{"id": "415dfsvdf-dfgd45dfg-4dsfg54d", "name": "Default Node Group",
@@ -373,7 +388,7 @@ class State:
 
 
 def node_event(job: Job, node: dict[str, Any], node_state: str, at: float) -> dict[str, Any]:
-    """One v2 orchestrator event; only finished ones carry finish_timestamp and duration (seed 003)."""
+    """One v2 orchestrator event; only finished ones carry finish_timestamp and duration (the v2 events page)."""
     if job.command == "task":
         what = {"description": "request_%s_on_node" % job.task().replace("::", "_"), "name": job.task(),
                 "type": "run_task"}
@@ -455,7 +470,7 @@ def _check_time(name: str, value: Any) -> float:
 
 
 def parse_query_item(item: Any) -> dict[str, Any]:
-    """One query object, checked with the pairing rules of seed 003."""
+    """One query object, checked with the pairing rules of the v2 events page."""
     allowed = {"subject_id", "subject_type", "object_type", "object_id", "ip_address", "start", "end"}
     if not isinstance(item, dict) or not item or set(item) - allowed:
         raise bad_query("Each query item must be an object using %s" % ", ".join(sorted(allowed)), item)
@@ -496,7 +511,7 @@ def item_matches(item: dict[str, Any], commit: dict[str, Any]) -> bool:
 
 
 def commit_selected(items: list[dict[str, Any]], commit: dict[str, Any]) -> bool:
-    """OR across the query objects; start/end ranges are ANDed with that (seed 003)."""
+    """OR across the query objects; start/end ranges are ANDed with that (the v2 events page)."""
     ranges = [i["range"] for i in items if "range" in i]
     others = [i for i in items if "range" not in i]
     if any(not start <= commit["time"] <= end for start, end in ranges):
@@ -570,11 +585,22 @@ def check_environment(environment: Any, *, enforce: bool) -> str:
     return str(environment)
 
 
+def check_concurrency(value: Any) -> None:
+    """``concurrency``: an integer of at least 1 (the deploy page also allows a range, not used here)."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise validation("concurrency must be a positive integer.", {"concurrency": value})
+
+
 def start_job(command: str, nodes: list[str], options: dict[str, Any]) -> Response:
+    sim = puppet()
+    if command in sim.forbid_commands:
+        # Left out without an error: the task page, "does not run on any nodes ... that you do not
+        # have permission to run tasks on".
+        nodes = [node for node in nodes if node not in sim.forbidden_nodes]
     if not nodes:
         raise ApiError(400, ORCH + "empty-target", "The job has no nodes to run on.")
-    job = puppet().create_job(command=command, nodes=nodes, options=options, owner=g.puppet_login,
-                              ip_address=request.remote_addr or "127.0.0.1")
+    job = sim.create_job(command=command, nodes=nodes, options=options, owner=g.puppet_login,
+                         ip_address=request.remote_addr or "127.0.0.1")
     response = jsonify(job={"id": job_url(job), "name": job.name})
     response.status_code = 202  # orchestrator commands answer 202 (orchestrator_client-ruby)
     return response
@@ -588,6 +614,7 @@ def command_deploy() -> Response:
     enforce = bool(body.get("enforce_environment", True))
     environment = check_environment(body["environment"], enforce=enforce)
     nodes = resolve_scope(body.get("scope"), allow_application=True) if "scope" in body else list(puppet().inventory)
+    check_concurrency(body.get("concurrency"))
     options = {"concurrency": body.get("concurrency"), "noop": bool(body.get("noop", False)),
                "trace": bool(body.get("trace", False)), "debug": bool(body.get("debug", False)),
                "scope": body.get("scope", {}), "enforce_environment": enforce, "environment": environment,
@@ -603,9 +630,15 @@ def command_task() -> Response:
         raise validation("task must be a task name and params an object.")
     environment = check_environment(body.get("environment", "production"), enforce=True)
     nodes = resolve_scope(body["scope"], allow_application=False)
+    timeout = body.get("timeout")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1):
+        raise validation("timeout must be a positive integer (seconds per node).", {"timeout": timeout})
+    if body["task"] in puppet().forbidden_tasks:
+        raise ApiError(403, ORCH + "not-permitted", "You do not have permission to run task %s." % body["task"],
+                       {"task": body["task"]})
     options = {"task": body["task"], "params": body["params"], "scope": body["scope"],
                "environment": environment, "noop": bool(body.get("noop", False)),
-               "description": body.get("description")}
+               "description": body.get("description"), "timeout": timeout}
     return start_job("task", nodes, options)
 
 
@@ -778,8 +811,8 @@ def _control_error(error: ApiError) -> Response:
 def control_config() -> Response:
     """token_lifetime, users, new_seconds, ready_seconds, node_seconds, concurrency_cap, fail_nodes,
     error_nodes, fail_fraction, pagination_strings, echo_token_in_errors, job_node_states,
-    nodes_ignore_paging, orchestrator_service,
-    environments, inventory."""
+    nodes_ignore_paging, orchestrator_service, environments, inventory, forbidden_nodes (left out
+    of the jobs of the commands in forbid_commands, default ["task"]), forbidden_tasks (403)."""
     body = request.get_json(force=True)
     sim = puppet()
     with sim.lock:
@@ -803,6 +836,9 @@ def control_config() -> Response:
             sim.environments = set(body["environments"])
         if "inventory" in body:
             sim.inventory = list(body["inventory"])
+        for key in ("forbidden_nodes", "forbid_commands", "forbidden_tasks"):
+            if key in body:
+                setattr(sim, key, set(body[key]))
     return jsonify(ok=True)
 
 

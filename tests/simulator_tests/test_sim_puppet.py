@@ -275,6 +275,87 @@ def test_task_command(simulator):
     assert found["command"] == "task" and found["options"]["task"] == "package"
 
 
+def task(simulator, nodes: list[str], **extra: object) -> requests.Response:
+    body = {"environment": "production", "task": "puppet_agent::install", "params": {"version": "8.10.0"},
+            "scope": {"nodes": nodes}, **extra}
+    return api(simulator, "POST", ORCH + "/command/task", json=body)
+
+
+def test_deploy_options_are_kept_on_the_job_and_a_failing_node_fails(simulator):
+    freeze(simulator)
+    configure(simulator, fail_nodes={"b.example.com": "Could not retrieve catalog"})
+    name = deploy(simulator, ["a.example.com", "b.example.com"], noop=True, concurrency=1,
+                  description="batch 1")["name"]
+    record = job(simulator, name)
+    assert (record["options"]["noop"], record["options"]["concurrency"], record["description"]) == (True, 1, "batch 1")
+    advance(simulator, 60)
+    assert job(simulator, name)["state"] == "failed"
+    assert {i["name"]: i["state"] for i in nodes_of(simulator, name)["items"]} == {
+        "a.example.com": "finished", "b.example.com": "failed"}
+
+
+@pytest.mark.parametrize("concurrency", [0, "2", True])
+def test_deploy_refuses_a_concurrency_that_is_not_a_positive_integer(simulator, concurrency):
+    response = api(simulator, "POST", ORCH + "/command/deploy",
+                   json={"environment": "production", "scope": {"nodes": ["a"]}, "concurrency": concurrency})
+    assert_envelope(response, 400, "puppetlabs.orchestrator/validation-error")
+    assert api(simulator, "GET", ORCH + "/jobs").json()["items"] == []
+
+
+def test_task_keeps_its_timeout_and_refuses_a_bad_one(simulator):
+    response = task(simulator, ["a.example.com"], timeout=600)
+    assert response.status_code == 202
+    assert job(simulator, response.json()["job"]["name"])["options"]["timeout"] == 600
+    assert_envelope(task(simulator, ["a.example.com"], timeout=0), 400, "puppetlabs.orchestrator/validation-error")
+
+
+def test_task_leaves_out_the_nodes_the_caller_may_not_run_on_without_an_error(simulator):
+    configure(simulator, forbidden_nodes=["b.example.com"])
+    response = task(simulator, ["a.example.com", "b.example.com", "c.example.com"])
+    assert response.status_code == 202
+    name = response.json()["job"]["name"]
+    assert job(simulator, name)["node_count"] == 2
+    assert [i["name"] for i in nodes_of(simulator, name)["items"]] == ["a.example.com", "c.example.com"]
+    # deploy keeps them unless the test asks (the task page says it of tasks)
+    assert job(simulator, deploy(simulator, ["a.example.com", "b.example.com"])["name"])["node_count"] == 2
+    configure(simulator, forbid_commands=["deploy", "task"])
+    assert job(simulator, deploy(simulator, ["a.example.com", "b.example.com"])["name"])["node_count"] == 1
+
+
+def test_a_task_on_forbidden_nodes_only_is_an_empty_target(simulator):
+    configure(simulator, forbidden_nodes=["b.example.com"])
+    assert_envelope(task(simulator, ["b.example.com"]), 400, "puppetlabs.orchestrator/empty-target")
+    assert api(simulator, "GET", ORCH + "/jobs").json()["items"] == []
+
+
+def test_a_forbidden_task_is_not_permitted_and_starts_nothing(simulator):
+    configure(simulator, forbidden_tasks=["puppet_agent::install"])
+    assert_envelope(task(simulator, ["a.example.com"]), 403, "puppetlabs.orchestrator/not-permitted")
+    assert api(simulator, "GET", ORCH + "/jobs").json()["items"] == []
+
+
+def test_a_start_with_an_expired_token_is_refused_before_any_job(simulator):
+    token = simulator.control("POST", "/puppet/tokens", {"lifetime": "1m"})["token"]
+    simulator.control("POST", "/puppet/tokens/expire", {"token": token})
+    response = api(simulator, "POST", ORCH + "/command/deploy", token=token,
+                   json={"environment": "production", "scope": {"nodes": ["a"]}})
+    assert_envelope(response, 401, "puppetlabs.rbac/token-expired")
+    assert api(simulator, "GET", ORCH + "/jobs").json()["items"] == []
+
+
+def test_start_faults_answer_before_the_job_or_after_it(simulator):
+    """A status fault answers instead of the route (no job); a slow one answers late, after the job
+    was created (a client that timed out may have started it)."""
+    simulator.fault(path=ORCH + "/command/deploy", method="POST", status=503)
+    body = {"environment": "production", "scope": {"nodes": ["a"]}}
+    assert api(simulator, "POST", ORCH + "/command/deploy", json=body).status_code == 503
+    assert api(simulator, "GET", ORCH + "/jobs").json()["items"] == []
+    simulator.fault(path=ORCH + "/command/deploy", method="POST", kind="slow", delay=0.5)
+    assert api(simulator, "POST", ORCH + "/command/deploy", json=body).status_code == 202
+    assert len(api(simulator, "GET", ORCH + "/jobs").json()["items"]) == 1
+    assert len([r for r in simulator.requests_log(ORCH + "/command/deploy") if r["method"] == "POST"]) == 2
+
+
 @pytest.mark.parametrize("path, body, status, kind", [
     ("/command/deploy", {"scope": {"nodes": ["a"]}}, 400, "validation-error"),
     ("/command/deploy", {"environment": "nowhere", "scope": {"nodes": ["a"]}}, 404, "unknown-environment"),
@@ -317,7 +398,7 @@ def test_each_node_move_is_a_commit(simulator):
     finished = commits[-1]["events"][0]
     assert finished["message"].endswith('via orchestrator job "%s"' % name)
     assert finished["duration"] == 10 and finished["finish_timestamp"] and finished["type"] == "puppet_agent"
-    assert "finish_timestamp" not in commits[2]["events"][0]  # in-progress events have no finish (seed 003)
+    assert "finish_timestamp" not in commits[2]["events"][0]  # in-progress events have no finish (the v2 events page)
     assert commits[-1]["objects"] == [{"id": "x.example.com", "name": "x.example.com", "type": "node"}]
 
 
