@@ -5,7 +5,10 @@
 """Option checks made before any request, and the caps on what a message may hold.
 
 Every refusal names the option and the range it accepts. A URL refusal never echoes the URL:
-it may hold a password (``https://user:secret@host``) or a token in its query.
+it may hold a password (``https://user:secret@host``) or a token in its query; a refused header
+value (``header``) is never echoed either: it is a key, a token or a password. The files of
+``ca_path``, ``client_cert`` and ``client_key`` (``file``) are opened and read here, so a missing,
+unreadable or non-PEM file is refused by name before any request (docs/dev/options.md).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -13,7 +16,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import math
+import os
 import re
+import stat
 
 try:
     from urllib.parse import urlsplit
@@ -30,13 +35,24 @@ from ansible_collections.actiongate.agents.plugins.module_utils._wait_options im
 #   exclusive_low     True: the low end itself is refused (wait_timeout must be more than 0)
 #   unit              what the number counts ("seconds"), named in the refusal
 #   zero_or_at_least  a value other than 0 must be at least this (progress_interval: 0 or 1 second and more)
-EXTENSION_KEYS = ("env", "range", "exclusive_low", "unit", "zero_or_at_least")
+#   header            True: the value goes as it is into an HTTP header (API keys, tokens, key ids);
+#                     "encoded": it reaches the request encoded (Basic auth, a login body, a URL path
+#                     segment). Either way control characters are refused (check_header_value).
+#   file              "ca", "cert" or "key": the option names a PEM file, opened and read before any
+#                     request (check_file; a "ca" may also be a directory of certificates)
+EXTENSION_KEYS = ("env", "range", "exclusive_low", "unit", "zero_or_at_least", "header", "file")
 # The argspec pieces whose ranges apply to every vendor (a vendor adds its own OPTIONS).
 SHARED_SPECS = (CONNECTION_SPEC, WAIT_SPEC)
 MAX_MESSAGE = 4000
 MAX_LISTED = 20
 _COUNT = re.compile(r"^\d+$")
 _PERCENT = re.compile(r"^(\d+(?:\.\d+)?)\s*%$")
+# C0 controls and DEL: requests refuses CR and LF in a header value (after its retries, as an
+# unreachable host), the others corrupt the request or the credential.
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+_CONTROL_NAMES = {"\n": "a line feed", "\r": "a carriage return", "\x00": "a NUL", "\t": "a tab"}
+# How much of a PEM file is read for its markers; a real CA bundle is a few hundred kilobytes.
+MAX_PEM_BYTES = 16 * 1024 * 1024
 
 
 def check_options(options, names, ranges=None, label=None, specs=None):
@@ -44,7 +60,9 @@ def check_options(options, names, ranges=None, label=None, specs=None):
     non-finite numbers, the ``range`` of each option's entry in ``specs`` (argspec pieces, by
     default the shared connection and wait options), ``allowed_failures``, and the further
     ``ranges`` (``{"per_page": (1, 1000)}``, inclusive; a vendor's ``OPTION_RANGES``). A vendor's
-    range names the vendor (``label``)."""
+    range names the vendor (``label``). Entries may also carry ``header`` (``check_header_value``)
+    and ``file`` (``check_tls_files``)."""
+    specs = SHARED_SPECS if specs is None else specs
     for name in sorted(names):
         value = options.get(name)
         if value is None or value == "" or isinstance(value, bool):
@@ -53,10 +71,15 @@ def check_options(options, names, ranges=None, label=None, specs=None):
             check_url(name, value)
         elif isinstance(value, float) and not math.isfinite(value):
             raise ConfigError("%s must be a finite number, got %s." % (name, value))
-    for spec in SHARED_SPECS if specs is None else specs:
+    for spec in specs:
         for name, entry in spec.items():
-            if "range" in entry and name in names:
+            if name not in names:
+                continue
+            if "range" in entry:
                 check_range(name, options.get(name), entry, label)
+            if entry.get("header"):
+                check_header_value(name, options.get(name), entry)
+    check_tls_files(options, names, specs)
     _check_intervals(options, names)
     if "allowed_failures" in names:
         check_allowed_failures(options.get("allowed_failures"))
@@ -161,6 +184,135 @@ def _user_info(text):
     netloc early, and must still be refused and masked whole."""
     rest = text.split("://", 1)[-1].split("?", 1)[0].split("#", 1)[0]
     return rest.rsplit("@", 1)[0] if "@" in rest else None
+
+
+def _option_label(name, entry):
+    """``api_key (or FLEET_API_KEY)``: where the value may have come from."""
+    env = entry.get("env") or ()
+    return "%s (or %s)" % (name, " or ".join(env)) if env else name
+
+
+def check_header_value(name, value, entry):
+    """Refuse a value that cannot go into a request as the user meant it: any control character
+    (C0 or DEL) and, for a value sent as it is in a header (``header: True``), a leading blank or a
+    character outside Latin-1 (http.client cannot encode it). A trailing newline, what a file
+    lookup leaves, says so. Never echoes the value."""
+    if value is None or isinstance(value, bool):
+        return
+    text = value if isinstance(value, str) else str(value)
+    label = _option_label(name, entry)
+    raw = entry.get("header") is True
+    where = "it would go into an HTTP header as it is" if raw else "it would be sent with the request as it is"
+    if text.rstrip("\r\n") != text and not _CONTROL.search(text.rstrip("\r\n")):
+        raise ConfigError("%s ends with a newline (a file lookup? use | trim): %s. Nothing was sent." % (label, where))
+    found = _CONTROL.search(text)
+    if found:
+        char = found.group(0)
+        at = "at its start" if found.start() == 0 else "at its end" if found.end() == len(text) else "inside it"
+        raise ConfigError("%s holds a control character (%s, %s): %s. Check the value (not shown: it may be "
+                          "a secret). Nothing was sent." % (
+                              label, _CONTROL_NAMES.get(char, "character %d" % ord(char)), at, where))
+    if raw and text[:1].isspace():
+        raise ConfigError("%s begins with a blank (a copy and paste? use | trim): an HTTP header value cannot begin "
+                          "with one. Nothing was sent." % label)
+    if raw:
+        try:
+            text.encode("latin-1")
+        except UnicodeEncodeError:
+            raise ConfigError("%s holds a character an HTTP header cannot carry (outside Latin-1): keys and tokens "
+                              "are plain ASCII, so check the value (not shown: it may be a secret). "
+                              "Nothing was sent." % label)
+
+
+_WANTED = {
+    "ca": "the PEM file (or a directory) of the CA certificates that signed the server's certificate",
+    "cert": "the PEM file of the client certificate (it may hold the private key too)",
+    "key": "the PEM file of the client certificate's private key",
+}
+
+
+def check_tls_files(options, names, specs):
+    """The files of the ``file`` options among ``names`` (``ca_path``, ``client_cert``,
+    ``client_key``), and ``client_key`` only beside ``client_cert``. The CA is not read when
+    ``validate_certs`` is false: it is not used then."""
+    entries = {}
+    for spec in specs:
+        for name, entry in spec.items():
+            if name in names and entry.get("file"):
+                entries[name] = entry
+    if not entries:
+        return
+    cert_text = None
+    for name in sorted(entries):
+        kind, path = entries[name]["file"], options.get(name)
+        if not path or (kind == "ca" and options.get("validate_certs") is False):
+            continue
+        text = check_file(name, path, kind)
+        if kind == "cert":
+            cert_text = text
+    if options.get("client_key") and "client_key" in entries and not options.get("client_cert"):
+        raise ConfigError("client_key is set without client_cert: give client_cert too (the certificate the key "
+                          "belongs to), or leave client_key out.")
+    if cert_text is not None and not options.get("client_key") and b"PRIVATE KEY-----" not in cert_text:
+        raise ConfigError("client_cert names %s, which holds no private key: set client_key to the PEM file of the "
+                          "certificate's key (or put the key in the certificate's file)." % _path(options.get("client_cert")))
+
+
+def check_file(name, path, kind):
+    """Refuse ``path`` (the value of option ``name``, or of the environment variable ``name``
+    names) unless it is a readable PEM file of ``kind`` ("ca": certificates, or a readable
+    directory of them; "cert": a certificate; "key": a private key without a passphrase). Returns
+    the bytes read (None for a directory). Nothing is sent before this."""
+    shown = _path(path)
+    wanted = _WANTED[kind]
+    try:
+        info = os.stat(path)
+    except OSError as error:
+        if not os.path.lexists(path):
+            raise ConfigError("%s names %s, which does not exist: give %s." % (name, shown, wanted))
+        if os.path.islink(path) and not os.path.exists(path):
+            raise ConfigError("%s names %s, a symbolic link to %s, which does not exist: give %s." % (
+                name, shown, _path(os.path.realpath(path)), wanted))
+        raise ConfigError("%s names %s, which cannot be reached (%s): give %s." % (
+            name, shown, error.strerror or error, wanted))
+    if stat.S_ISDIR(info.st_mode):
+        if kind != "ca":
+            raise ConfigError("%s names %s, which is a directory: give %s." % (name, shown, wanted))
+        try:
+            os.listdir(path)
+        except OSError as error:
+            raise ConfigError("%s names the directory %s, which cannot be read (%s): give %s." % (
+                name, shown, error.strerror or error, wanted))
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError("%s names %s, which is not a regular file: give %s." % (name, shown, wanted))
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read(MAX_PEM_BYTES)
+    except (OSError, IOError) as error:
+        raise ConfigError("%s names %s, which cannot be read (%s): give %s, readable by the user the task runs "
+                          "as." % (name, shown, getattr(error, "strerror", None) or error, wanted))
+    _check_pem(name, shown, kind, text)
+    return text
+
+
+def _check_pem(name, shown, kind, text):
+    if kind == "key":
+        if b"PRIVATE KEY-----" not in text:
+            raise ConfigError("%s names %s, which holds no PEM private key (no -----BEGIN ... PRIVATE KEY----- "
+                              "line): give %s." % (name, shown, _WANTED[kind]))
+    elif b"-----BEGIN CERTIFICATE-----" not in text and b"-----BEGIN TRUSTED CERTIFICATE-----" not in text:
+        raise ConfigError("%s names %s, which holds no PEM certificate (no -----BEGIN CERTIFICATE----- line; a "
+                          "DER file converts with openssl x509 -inform der -in FILE -out FILE.pem): give %s." % (
+                              name, shown, _WANTED[kind]))
+    if kind != "ca" and (b"ENCRYPTED PRIVATE KEY-----" in text or b"Proc-Type: 4,ENCRYPTED" in text):
+        raise ConfigError("%s names %s, whose private key is encrypted: the modules cannot give its passphrase. "
+                          "Give the key decrypted (openssl pkey -in FILE -out FILE.plain), readable only by the "
+                          "user the task runs as." % (name, shown))
+
+
+def _path(path):
+    return cap(str(path), 300)
 
 
 def cap(text, size=MAX_MESSAGE):

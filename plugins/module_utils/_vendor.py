@@ -26,7 +26,7 @@ except ImportError:  # pragma: no cover
 from ansible_collections.actiongate.agents.plugins.module_utils._connection_options import CONNECTION_SPEC
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionNotFound, AuthError, ConfigError
 from ansible_collections.actiongate.agents.plugins.module_utils._http import ApiClient
-from ansible_collections.actiongate.agents.plugins.module_utils._options import check_options, summarise, url_passwords
+from ansible_collections.actiongate.agents.plugins.module_utils._options import check_file, check_options, summarise, url_passwords
 from ansible_collections.actiongate.agents.plugins.module_utils._secrets import SecretRegistry
 from ansible_collections.actiongate.agents.plugins.module_utils._wait_options import WAIT_SPEC
 
@@ -47,6 +47,18 @@ def ca_path_from_env(vendor_name):
     """``<VENDOR>_CA_PATH``, or None. Empty counts as unset: an AWX credential with no CA injects ''."""
     name = CA_PATH_ENV.get(vendor_name)
     return (os.environ.get(name) or None) if name else None
+
+
+def ca_path_setting(options, vendor_name):
+    """The CA the client trusts: ``ca_path`` (checked with the other options), else
+    ``<VENDOR>_CA_PATH``, whose file is checked here naming the variable (unless validate_certs is
+    false: no CA is read then)."""
+    if options.get("ca_path"):
+        return options.get("ca_path")
+    path = ca_path_from_env(vendor_name)
+    if path and options.get("validate_certs") is not False:
+        check_file("%s (the environment variable ca_path falls back to)" % CA_PATH_ENV[vendor_name], path, "ca")
+    return path
 
 
 def segment(value):
@@ -112,7 +124,7 @@ class Vendor:
             raise ConfigError("%s needs %s (the API base URL)." % (cls.LABEL, cls.URL_OPTION))
         settings = {
             "validate_certs": options.get("validate_certs") is not False,
-            "ca_path": options.get("ca_path") or ca_path_from_env(cls.NAME),
+            "ca_path": ca_path_setting(options, cls.NAME),
             "client_cert": options.get("client_cert"),
             "client_key": options.get("client_key"),
             "timeout": options.get("request_timeout") or 30.0,

@@ -21,8 +21,8 @@ SECRET_OPTIONS = ("api_key",)
 # The key and the tenant: every Cortex XDR module's (doc fragment ``cortex_xdr``).
 CREDENTIALS = {
     "url": {"type": "str", "required": True, "env": ["CORTEX_XDR_URL"]},
-    "api_key_id": {"type": "str", "required": True, "env": ["CORTEX_XDR_API_KEY_ID"]},
-    "api_key": {"type": "str", "required": True, "no_log": True, "env": ["CORTEX_XDR_API_KEY"]},
+    "api_key_id": {"type": "str", "required": True, "env": ["CORTEX_XDR_API_KEY_ID"], "header": True},
+    "api_key": {"type": "str", "required": True, "no_log": True, "env": ["CORTEX_XDR_API_KEY"], "header": True},
     # Optional: a key is standard unless the user says it is advanced (the key's security level).
     "auth_type": {"type": "str", "default": "standard", "choices": ["standard", "advanced"],
                   "env": ["CORTEX_XDR_AUTH_TYPE"]},

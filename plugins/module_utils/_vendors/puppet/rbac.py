@@ -43,6 +43,9 @@ class PuppetVendor(Vendor):
 
     def __init__(self, options, client=None):
         super(PuppetVendor, self).__init__(options, client)
+        # What this run tried, for the 401 hint (``auth_advice``): logins made with username and password.
+        self.logins = 0
+        self.client.auth_hint = self.auth_advice
         if not options.get("token") and not (options.get("username") and options.get("password")):
             raise ConfigError("%s needs token (or PUPPET_TOKEN), or username and password (or PUPPET_USERNAME "
                               "and PUPPET_PASSWORD) to get one." % self.LABEL)
@@ -55,6 +58,36 @@ class PuppetVendor(Vendor):
             return ("The RBAC token is invalid or expired (tokens last one hour by default): get a new one "
                     "(puppet-access login) or set username and password so a token is requested for each run.")
         return "The RBAC user lacks the permission this call needs (activity: view; orchestrator: view jobs)."
+
+    def auth_advice(self, status, body):
+        """``auth_hint`` saying what this run tried before the 401: the token given, a login as the
+        user (the run's first token), a renewal after a 401 (``Vendor.get``)."""
+        if status != 401:
+            return self.auth_hint(status, body)
+        given = "The RBAC token given (token or PUPPET_TOKEN)"
+        if not self.logins:
+            if not self.options.get("token"):
+                return self.auth_hint(status, body)
+            if self.can_login():
+                return ("%s was refused: it is invalid, expired (tokens last one hour by default) or revoked. Get a "
+                        "new one, or leave token unset: username and password are set too, and would request a token "
+                        "for each run." % given)
+            return ("%s was refused: it is invalid, expired (tokens last one hour by default) or revoked. Get a new "
+                    "one (puppet-access login), or set username and password instead so that each run requests its "
+                    "own token." % given)
+        login = "logged in as user %r at %s" % (self.options.get("username"), self.rbac_url())
+        if self.options.get("token"):
+            tried = "%s was refused, so this run %s and got a new token%s, which was refused too." % (
+                given, login, " (%d logins)" % self.logins if self.logins > 1 else "")
+        elif self.logins == 1:
+            tried = "This run %s and got a token, which was refused." % login
+        else:
+            tried = "This run %s, and again after a 401 (%d logins in all): the newest token was refused too." % (
+                login, self.logins)
+        if self.rbac_url() != self.options.get("url"):
+            return ("%s Check that rbac_url names the console of the same Puppet Enterprise as url (a token from "
+                    "another console is not valid there), and that nothing revokes the user's tokens meanwhile." % tried)
+        return "%s Check that nothing revokes the user's tokens meanwhile." % tried
 
     def rbac_url(self):
         return self.options.get("url")
@@ -94,6 +127,7 @@ class PuppetVendor(Vendor):
         if token is None:
             raise ApiError(self.client.message("Puppet Enterprise RBAC at %s answered the token request without a "
                                                "token (got %s)." % (self.rbac_url(), _shape.kind(answer))), 200, answer)
+        self.logins += 1
         self.use_token(token)
 
     def ensure_login(self):
