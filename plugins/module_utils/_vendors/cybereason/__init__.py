@@ -4,9 +4,11 @@
 # PRIVATE: this file is not a public API of the collection and may change without notice.
 """Cybereason: ``GET /rest/sensors/allActions`` behind a form login (docs/dev/vendors/cybereason.md).
 
-- ``argspec``: the options (``OPTIONS``, ``SECRET_OPTIONS``);
+- ``argspec``: the options (``OPTIONS``, ``START_OPTIONS``, ``SECRET_OPTIONS``);
 - ``session``: the form login, a second login when the session is gone, the logout, the request;
-- ``parse``: pure, any JSON answer -> ActionStatus list or the malformed-answer ``ApiError``.
+- ``parse``: pure, any JSON answer -> ActionStatus list or the malformed-answer ``ApiError``;
+- ``start``: ``CybereasonStart``, the start side of ``cybereason_sensor_action`` (one login, one
+  sensor action request, one logout); imported from there, not here.
 
 The names plugins and tests use are re-exported here.
 """
@@ -16,10 +18,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cybereason.parse import (
-    STATS_CLASS, batch_key, item_key,
+    ACTION_STATS_CLASS, STATS_CLASS, batch_key, item_key, stats_class,
 )
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cybereason.session import (
     Cybereason, is_login_answer, login_problem,
 )
 
-__all__ = ("STATS_CLASS", "Cybereason", "batch_key", "is_login_answer", "item_key", "login_problem")
+__all__ = ("ACTION_STATS_CLASS", "STATS_CLASS", "Cybereason", "batch_key", "is_login_answer", "item_key", "login_problem",
+           "stats_class")

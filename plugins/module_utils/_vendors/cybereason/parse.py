@@ -30,16 +30,22 @@ from ansible_collections.actiongate.agents.plugins.module_utils._status import (
 NAME = "cybereason"
 ACTIONS_PATH = "/rest/sensors/allActions"
 
-# Every globalStats.stats key of the documented example (api-doc retrieveActions.html) and of the
+# Every globalStats.stats key of the documented example (api-doc retrieveActions.html), of the
 # recorded answer in demisto/content Packs/Cybereason/Integrations/Cybereason/test_data/
-# fetch_scan_status_raw_response.json, by what it means for a sensor (docs/dev/vendors/cybereason.md
-# "Stats keys"; the per-key meaning is read from the key names and client code). "Not applicable"
-# keys (NotSupported, UnknownProbe, ProbeRemoved, UnauthorizedUser) count as failed: the sensor did
-# not do what was asked. AbortTimeout is a failed sensor, not a cancel: the documented field table
-# says ``abortTimeout`` means "aborted because of timeout settings on the sensor", which no person
-# asked for. Aborted is a cancel (GET /rest/sensors/abort/{batchId}, abortSensor.html).
+# fetch_scan_status_raw_response.json and of the recorded archive answer in rapid7/insightconnect-plugins
+# plugins/cybereason/unit_test/payloads/archive_sensor.json.resp, by what it means for a sensor
+# (docs/dev/vendors/cybereason.md "Stats keys"; no source defines the keys: the meaning is read from
+# the key names and client code, and where that is silent the class that never passes wrongly).
+# "Not applicable" keys (NotSupported, UnknownProbe, ProbeRemoved, UnauthorizedUser) count as failed:
+# the sensor did not do what was asked. AbortTimeout is a failed sensor, not a cancel: the documented
+# field table says ``abortTimeout`` means "aborted because of timeout settings on the sensor", which no
+# person asked for. Aborted is a cancel (GET /rest/sensors/abort/{batchId}, abortSensor.html).
 # Disconnected sensors may still run the action once they reconnect, so they stay pending until the
 # server sets finalState.
+# The upgrade and uninstall keys: a package downloaded is a step, not an outcome (pending, so failed
+# if the batch ends there); a version, package, certificate, self-protection, uninstaller or OS that
+# stops the sensor is failed. ``Uninstalled`` is a success only for an uninstall batch
+# (ACTION_STATS_CLASS); in any other batch the sensor is gone, which no other action asks for.
 STATS_CLASSES = {
     "succeeded": ("Succeeded", "AlreadyUpdated", "NewerInstalled"),
     "failed": ("Failed", "FailedSending", "FailedSendingToServer", "MsiSendFail", "MsiFileCorrupted",
@@ -47,12 +53,23 @@ STATS_CLASSES = {
                "EndedWithInvalidParam", "EndedWithTooManySearches", "EndedWithTooManyResults",
                "EndedWithUnsupportedFilter", "EndedWithNoValidFolder", "EndedWithYaraCompileError",
                "BadArgument", "InvalidState", "NotSupported", "UnknownProbe", "ProbeRemoved",
-               "UnauthorizedUser", "AbortTimeout"),
+               "UnauthorizedUser", "AbortTimeout",
+               "IncompatibleVersionInstalled", "MissingPackageFromFileSystem", "InvalidCertificate",
+               "SelfProtectEnabled", "UninstallerLaunchFailure", "OsNotSupportedForUninstallation", "Uninstalled"),
     "cancelled": ("Aborted",),
     "pending": ("Pending", "Started", "InProgress", "Primed", "GettingChunks", "ChunksRequired",
-                "SendingMsi", "SendingPlatform", "partialResponse", "None", "null", "Disconnected", "Aborting"),
+                "SendingMsi", "SendingPlatform", "partialResponse", "None", "null", "Disconnected", "Aborting",
+                "UpgradePackageDownloaded", "NewPackageDownloaded"),
 }
 STATS_CLASS = dict((key, name) for name, keys in STATS_CLASSES.items() for key in keys)
+# Keys whose class depends on the batch's ``actionType`` (lower case, compared without regard to
+# case): the uninstall action (POST /rest/sensors/action/uninstall, forensic-security/cybereason
+# src/cybereason/sensors.py ``uninstall_sensor``) is named "Uninstall" by the pattern of the
+# documented action types (Upgrade, Restart, Archive); a batch of any other or no actionType,
+# a differently named uninstall included, keeps ``Uninstalled`` failed (never a wrong success).
+ACTION_STATS_CLASS = {"uninstall": {"Uninstalled": "succeeded"}}
+# Why a key counts as failed, where its name alone does not say so.
+FAILED_NOTES = {"Uninstalled": "the sensor was uninstalled, a success only for an Uninstall batch"}
 COUNT_NAMES = ("succeeded", "failed", "cancelled", "pending", "unknown")
 # finalState and abortTimeout: JSON booleans, or these words (the recorded answer in demisto/content's
 # Cybereason test_data sends ``"finalState": "true"``).
@@ -131,24 +148,27 @@ def parse_item(item, index=0):
     timed_out_flag = shape.flag("abortTimeout")
     person = aborted_by_person(item, numbers, timed_out_flag)
     timed_out = timed_out_flag and not person
-    counts, unknown = count_stats(numbers)
+    action_type = item.get("actionType")
+    counts, unknown = count_stats(numbers, action_type)
     reported = shape.sensors(item.get("totalNumberOfProbes"), "totalNumberOfProbes")
     counted = sum(counts.values())
     total = max(reported, counted)
     unaccounted = total - counted
     moved = counted - numbers.get("Pending", 0)
     counts["pending"] += unaccounted
+    errors = stats_errors(numbers, unknown, action_type)
+    errors += unaccounted_errors(final, unaccounted, total)
+    errors += abort_errors(item, person, timed_out)
     return ActionStatus(
         action_id=item.get("batchId"), vendor=NAME,
         state=state_of(final, person, moved, counts, total),
         vendor_status=vendor_status(final, person, timed_out, numbers),
         targets=targets_of(counts, total),
-        errors=(stats_errors(numbers, unknown) + unaccounted_errors(final, unaccounted, total)
-                + abort_errors(item, person, timed_out)),
+        errors=errors,
         started_at=epoch_iso(item.get("startTime")),
         finished_at=epoch_iso(item.get("abortTime")) if person or timed_out else None,
         raw=item,
-        extra={"action_type": item.get("actionType"), "stats": stats, "sensors": counts,
+        extra={"action_type": action_type, "stats": stats, "sensors": counts,
                "unknown_stats": unknown})
 
 
@@ -161,12 +181,21 @@ def stats_of(shape):
     return {} if stats is None else stats
 
 
-def count_stats(numbers):
+def stats_class(key, action_type=None):
+    """The class of stats ``key`` in a batch of ``action_type`` (``ACTION_STATS_CLASS``, then
+    ``STATS_CLASS``), or None for a key the tables do not know."""
+    special = ACTION_STATS_CLASS.get((text(action_type) or "").strip().lower())
+    if special and key in special:
+        return special[key]
+    return STATS_CLASS.get(key)
+
+
+def count_stats(numbers, action_type=None):
     """Sensor counts per class, plus every key the table does not know (reported, counted as unknown)."""
     counts = dict.fromkeys(COUNT_NAMES, 0)
     unknown = {}
     for key, number in numbers.items():
-        name = STATS_CLASS.get(key)
+        name = stats_class(key, action_type)
         if name is None:
             unknown[key] = number
             name = "unknown"
@@ -217,10 +246,11 @@ def vendor_status(final, person, timed_out, numbers):
     return "%s: %s" % (words, ", ".join(nonzero) or "no sensors")
 
 
-def stats_errors(numbers, unknown):
+def stats_errors(numbers, unknown, action_type=None):
     """One entry per failed or aborted stats key with sensors, and per key the table does not know."""
-    errors = [error_entry(key, _sensors(number))
-              for key, number in numbers.items() if STATS_CLASS.get(key) in ("failed", "cancelled") and number]
+    errors = [error_entry(key, _sensors(number) + (" (%s)" % FAILED_NOTES[key] if key in FAILED_NOTES else ""))
+              for key, number in numbers.items()
+              if stats_class(key, action_type) in ("failed", "cancelled") and number]
     errors.extend(error_entry(key, "%s with a stats key this collection does not know (not a success)"
                               % _sensors(number)) for key, number in unknown.items() if number)
     return errors
