@@ -120,6 +120,11 @@ PLUGINS = {
         common={"action_ids": ["81"]},
         styles={"token": {"token": TOKEN}, "rbac": {"username": USER, "password": PASSWORD, "rbac_url": "{base}"}},
         raw=puppet_job_raw, lookup=True),
+    "puppet_job_run": dict(
+        common={"command": "deploy", "nodes": ["node-1.example.com"]},
+        styles={"token": {"token": TOKEN}, "rbac": {"username": USER, "password": PASSWORD, "rbac_url": "{base}"}},
+        raw=lambda: {"job": {"id": "https://orchestrator.example/orchestrator/v1/jobs/81", "name": "81"}, "echo": ECHO},
+        lookup=False),
     "puppet_activity_events": dict(
         common={"service_id": "orchestrator"},
         styles={"token": {"token": TOKEN}, "rbac": {"username": USER, "password": PASSWORD}},
