@@ -84,7 +84,10 @@ def start_failure(error, where, look, started=(), explain=None, refused=None):
     is a refusal; docs/dev/vendors/cybereason.md "Starting actions")."""
     status = getattr(error, "status", None) if isinstance(error, ApiError) else None
     refused = status in REFUSED if refused is None else bool(refused)
-    if refused:
+    if refused and started:  # a re-run of everything would start the earlier targets again
+        tail = ("Nothing started by this request: it was refused (HTTP %s), so re-running what did not start is safe "
+                "once this is fixed." % status)
+    elif refused:
         tail = "Nothing started: the request was refused (HTTP %s), so a re-run is safe once this is fixed." % status
     else:
         tail = ("The action MAY HAVE STARTED (the request was sent once and never retried, to start nothing "

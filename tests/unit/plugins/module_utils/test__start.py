@@ -111,6 +111,13 @@ def test_a_failure_lists_what_this_task_already_started():
     assert "Already started by this task: 11, 12." in str(failed)
 
 
+def test_a_refusal_after_earlier_starts_says_only_what_did_not_start_is_safe_to_re_run():
+    failed = start_failure(AuthError("HTTP 403 Forbidden", 403), "Rackspace backup of c2", "look", started=["11"])
+    assert failed.may_have_started is False
+    assert "Nothing started by this request: it was refused (HTTP 403), so re-running what did not start is safe" in str(failed)
+    assert "a re-run is safe" not in str(failed) and "Already started by this task: 11." in str(failed)
+
+
 def test_no_id_is_a_may_have_started_failure_without_echoing_the_answer():
     failed = no_id("Cybereason upgrade", "look in allActions", "batchId", {"token": "s3cr3t-value"})
     assert failed.may_have_started is True
