@@ -8,8 +8,9 @@ __metaclass__ = type
 
 
 class ModuleDocFragment:
-    # The OPTIONS of PuppetActivityEvents and PuppetJobStatus (plugins/module_utils/_vendors/puppet/argspec.py)
+    # The OPTIONS of PuppetActivityEvents, PuppetJobStatus and PuppetJobRun (plugins/module_utils/_vendors/puppet/argspec.py)
     # declare these options; tests/unit/plugins/test_option_docs.py holds this text to them (docs/dev/options.md).
+    # puppet_job_run restates token and username in its own DOCUMENTATION (it has no wait options).
     # DOCUMENTATION: RBAC credentials for modules (environment variables as fallbacks).
     DOCUMENTATION = r"""
 options:
