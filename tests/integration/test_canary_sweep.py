@@ -116,6 +116,10 @@ PLUGINS = {
         common={"action_ids": ["101"]},
         styles={"session": {"username": USER, "password": PASSWORD}},
         raw=cybereason_raw, lookup=True),
+    "cybereason_sensor_action": dict(
+        common={"action": "upgrade", "sensor_ids": ["sensor-1"]},
+        styles={"session": {"username": USER, "password": PASSWORD}},
+        raw=lambda: {"batchId": -5, "actionType": "Upgrade", "totalNumberOfProbes": 1, "echo": ECHO}, lookup=False),
     "puppet_job_status": dict(
         common={"action_ids": ["81"]},
         styles={"token": {"token": TOKEN}, "rbac": {"username": USER, "password": PASSWORD, "rbac_url": "{base}"}},

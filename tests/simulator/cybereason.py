@@ -1,9 +1,11 @@
 """Cybereason sensor actions: session login, ``allActions``, batch actions and abort.
 
-Written from the vendor docs (research §3, seed 002); [I] marks inferred behaviour, each
+Written from the vendor's API documentation (https://api-doc.cybereason.com/en/latest/: authentication.html,
+responses.html, APIReference/SensorAPI/retrieveActions.html and abortSensor.html) and the public clients
+named at each rule; docs/dev/vendors/cybereason.md collects them. [I] marks inferred behaviour, each
 configurable through the control API.
 
-Auth (research §3b): ``POST /login.html`` with a form body ``username=..&password=..``. Success
+Auth (authentication.html): ``POST /login.html`` with a form body ``username=..&password=..``. Success
 sets a fresh ``JSESSIONID`` cookie (``Secure`` only over HTTPS, ``HttpOnly``) and redirects to
 ``/``. A failed login is "browser-like": a 302 to ``/login.html?error`` whose page is HTTP 200
 HTML with an ``<app-login>`` tag (or, with ``login_failure: page``, that page at once) [I]. A
@@ -27,12 +29,12 @@ Batches: each batch plans, per sensor, when it is sent and when it ends and with
 A sensor is ``Pending`` for the first third of its slot, then walks the action's in-flight
 steps, then shows its outcome. An in-flight outcome (``Disconnected``, ``InProgress``, ...) never
 ends, so its batch never reaches ``finalState``. ``finalState`` flips when no sensor is in
-flight (research §3f). Finished batches drop off ``allActions`` after ``retention_seconds``
+flight (retrieveActions.html: "the final state for the specified action"). Finished batches drop off ``allActions`` after ``retention_seconds``
 (the endpoint lists "current or queued" actions; retention is undocumented [I]).
 Abort "only aborts actions that have not been sent to the sensor" (abortSensor.html): pending
 and disconnected sensors become ``Aborted``; sensors in flight carry on. An abort by timeout
 (control API only) turns every unfinished sensor into ``AbortTimeout`` and sets
-``abortTimeout`` ("aborted because of timeout settings on the sensor", seed 002's field
+``abortTimeout`` ("aborted because of timeout settings on the sensor", retrieveActions.html's field
 table: no person asked for it, and ``aborterUser`` stays null). A single sensor can also end
 as ``AbortTimeout`` on its own (``outcomes: {"AbortTimeout": 1}``) while the batch is not aborted.
 With ``flags_as_strings``, ``finalState`` and ``abortTimeout`` are the strings ``"true"`` and
@@ -56,7 +58,7 @@ DEFAULT_USER = "admin@sim.local"
 DEFAULT_PASSWORD = "changeme"
 SESSION_COOKIE = "JSESSIONID"
 
-# The full key set of globalStats.stats, in the order of the vendor example (seed 002).
+# The full key set of globalStats.stats, in the order of the vendor example (retrieveActions.html).
 STATS_KEYS = (
     "Pending", "partialResponse", "AbortTimeout", "EndedWithSensorTimeout", "UnauthorizedUser",
     "FailedSendingToServer", "GettingChunks", "NewerInstalled", "SendingMsi", "None", "MsiSendFail",
@@ -65,17 +67,34 @@ STATS_KEYS = (
     "Started", "EndedWithTooManySearches", "TimeoutSending", "InvalidState", "Timeout",
     "EndedWithUnknownError", "AlreadyUpdated", "EndedWithTooManyResults", "Succeeded",
 )
-# Keys that mean "not done yet" (research §3a); every other key is a final outcome.
+# The key set of a more recent server (with ``full_stats_keys``): the recorded archive answer in
+# rapid7/insightconnect-plugins plugins/cybereason/unit_test/payloads/archive_sensor.json.resp adds these.
+RECENT_STATS_KEYS = (
+    "SendingPlatform", "Aborting", "MissingPackageFromFileSystem", "EndedWithYaraCompileError",
+    "NewPackageDownloaded", "BadArgument", "IncompatibleVersionInstalled", "EndedWithUnsupportedFilter",
+    "InvalidCertificate", "Uninstalled", "UpgradePackageDownloaded", "SelfProtectEnabled",
+    "EndedWithNoValidFolder", "UninstallerLaunchFailure", "OsNotSupportedForUninstallation",
+)
+# Keys that mean "not done yet" (key names: retrieveActions.html, and the upgrade package steps of
+# rapid7/insightconnect-plugins plugins/cybereason/unit_test/payloads/archive_sensor.json.resp);
+# every other key is a final outcome.
 IN_FLIGHT = frozenset({"Pending", "Started", "InProgress", "Primed", "GettingChunks", "ChunksRequired",
-                       "SendingMsi", "partialResponse", "None", "Disconnected"})
+                       "SendingMsi", "partialResponse", "None", "Disconnected", "UpgradePackageDownloaded",
+                       "NewPackageDownloaded"})
 # Not yet sent to the sensor, so an abort still stops it (abortSensor.html).
 UNSENT = frozenset({"Pending", "Disconnected"})
 # In-flight steps shown per action type [I: key names from the stats set, order inferred].
 STEPS = {"Upgrade": ("Started", "SendingMsi", "InProgress"), "FetchLog": ("Started", "GettingChunks")}
 DEFAULT_STEPS = ("Started", "InProgress")
-# POST /rest/sensors/action/<path> -> actionType (research §3d).
+# POST /rest/sensors/action/<path> -> actionType. The paths: upgrade and restart
+# (splunk-soar-connectors/cybereason cybereason_connector.py ``_handle_upgrade_sensor``,
+# ``_handle_restart_sensor``), schedulerScan (demisto/content Packs/Cybereason/Integrations/Cybereason/
+# Cybereason.py ``start_host_scan_command``), fetchLogs and uninstall (forensic-security/cybereason
+# src/cybereason/sensors.py ``get_sensors_logs``, ``uninstall_sensor``), stopCollection
+# (APIReference/SensorAPI/stopCollection.html). The actionType names Upgrade, Restart and FetchLog are
+# abortSensor.html's; SchedulerScan, StopCollection and Uninstall follow their pattern [I].
 ACTION_TYPES = {"upgrade": "Upgrade", "restart": "Restart", "schedulerScan": "SchedulerScan",
-                "fetchLogs": "FetchLog", "stopCollection": "StopCollection"}
+                "fetchLogs": "FetchLog", "stopCollection": "StopCollection", "uninstall": "Uninstall"}
 
 LOGIN_PAGE = ("<!DOCTYPE html><html><head><title>Cybereason</title></head><body>"
               "<app-login>%s<form method=\"post\" action=\"/login.html\">"
@@ -117,6 +136,10 @@ class State:
             self.unauthenticated = "redirect"  # or "html", "401", "403"
             self.failed_login_sets_cookie = True
             self.flags_as_strings = False
+            self.full_stats_keys = False
+            # A path prefix whose requests find no valid session (a test aid: a server or proxy that
+            # does not accept the session for those calls); "" for none.
+            self.session_refused_on = ""
             self._ids = random.Random(2)
 
     def now(self) -> float:
@@ -203,9 +226,9 @@ class State:
         return finished is None or self.now() - finished < self.retention_seconds
 
     def item(self, batch: dict[str, Any]) -> dict[str, Any]:
-        """One ``allActions`` entry (seed 002), stats with the full key set."""
+        """One ``allActions`` entry (retrieveActions.html), stats with the full key set."""
         now = self.now()
-        stats = dict.fromkeys(STATS_KEYS, 0)
+        stats = dict.fromkeys(STATS_KEYS + (RECENT_STATS_KEYS if self.full_stats_keys else ()), 0)
         for entry in batch["plan"]:
             key = self.sensor_key(batch, entry, now)[0]
             stats[key] = stats.get(key, 0) + 1  # a key outside the documented set is still reported
@@ -232,7 +255,8 @@ class State:
     # ---- sensors --------------------------------------------------------------------------------
 
     def resolve_sensors(self, body: dict[str, Any]) -> list[str]:
-        """Sensor names for ``sensorsIds`` (sensorId or pylumId) or ``filters`` (research §3d)."""
+        """Sensor names for ``sensorsIds`` (sensorId or pylumId) or ``filters`` (setExecutionPrevention.html:
+        "sensorsIds" or "filters" with fieldName, operator, values)."""
         if "sensorsIds" in body:
             wanted = {str(value) for value in body.get("sensorsIds") or []}
             return [s["pylumId"] for s in self.sensors.values() if wanted & {s["sensorId"], s["pylumId"]}]
@@ -290,7 +314,8 @@ def html(body: str, status: int = 200) -> Response:
 
 
 def failure(status: int, message: str) -> Response:
-    """The ``{"status", "data", "message"}`` wrapper some Cybereason endpoints use (research §3c) [I]."""
+    """The ``{"status", "data", "message"}`` wrapper some Cybereason endpoints use (forensic-security/cybereason
+    src/cybereason/client.py ``check_resp``) [I]."""
     response = jsonify(status="FAILURE", data=None, message=message)
     response.status_code = status
     return response
@@ -306,7 +331,8 @@ def guard() -> Response | None:
     if request.endpoint in ("cybereason.login_page", "cybereason.login"):
         return None
     cyb = state()
-    if cyb.session_user(request.cookies.get(SESSION_COOKIE)):
+    refused = bool(cyb.session_refused_on) and request.path.startswith(cyb.session_refused_on)
+    if not refused and cyb.session_user(request.cookies.get(SESSION_COOKIE)):
         return None
     with cyb.lock:
         cyb.counters["refused"] += 1
@@ -368,12 +394,22 @@ def all_actions() -> Response:
 
 @blueprint.post("/rest/sensors/action/<action>")
 def sensor_action(action: str) -> Response:
-    """Start a batch; 204 when no sensor matches (SOAR connector, XSOAR start_host_scan)."""
+    """Start a batch and answer the batch object, as allActions lists it (the recorded archive answer,
+    rapid7/insightconnect-plugins plugins/cybereason/unit_test/payloads/archive_sensor.json.resp; XSOAR
+    reads ``batchId`` from the schedulerScan answer, demisto/content Cybereason.py
+    ``start_host_scan_command``). 204 with no body when no sensor matches ("The sensor names are
+    incorrect or the filters are not valid", splunk-soar-connectors/cybereason cybereason_connector.py
+    ``_handle_upgrade_sensor``; "not available for scanning", XSOAR). Sensor ids it does not know are
+    left out, so the batch has fewer sensors (``totalNumberOfProbes``) than asked [I]. A schedulerScan
+    whose ``argument`` is not FULL, QUICK or STOP (the scan types of XSOAR's cybereason-start-host-scan)
+    is a 400 [I]. No valid session: the guard's login redirect, before anything is created."""
     if action not in ACTION_TYPES:
         return failure(404, "Unknown sensor action %s" % action)
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or ("sensorsIds" not in body and "filters" not in body):
         return failure(400, "Request must contain sensorsIds or filters")
+    if action == "schedulerScan" and body.get("argument") not in ("FULL", "QUICK", "STOP"):
+        return failure(400, "Invalid scan argument")
     cyb = state()
     with cyb.lock:
         names = cyb.resolve_sensors(body)
@@ -389,7 +425,7 @@ def sensor_action(action: str) -> Response:
 
 @blueprint.get("/rest/sensors/abort/<batch_id>")
 def abort(batch_id: str) -> Response:
-    """Abort a batch; an unknown id is 400 "UNKNOWN BATCH" (research §3c)."""
+    """Abort a batch; an unknown id is 400 "UNKNOWN BATCH" (abortSensor.html)."""
     cyb = state()
     with cyb.lock:
         batch = cyb.find(int(batch_id)) if batch_id.lstrip("-").isdigit() else None
@@ -405,7 +441,8 @@ control = Blueprint("cybereason_control", __name__, url_prefix="/_sim/cybereason
 
 CONFIG_FIELDS = {"session_lifetime": float, "sensor_seconds": float, "retention_seconds": float,
                  "mix": dict, "users": dict, "login_failure": str, "unauthenticated": str,
-                 "failed_login_sets_cookie": bool, "flags_as_strings": bool}
+                 "failed_login_sets_cookie": bool, "flags_as_strings": bool, "full_stats_keys": bool,
+                 "session_refused_on": str}
 
 
 @control.post("/batches")
@@ -467,7 +504,9 @@ def control_sensors() -> Response:
 def control_config() -> Response:
     """session_lifetime, sensor_seconds (pace), retention_seconds, mix, users, login_failure
     ("redirect" | "page"), unauthenticated ("redirect" | "html" | "401" | "403"),
-    failed_login_sets_cookie, flags_as_strings."""
+    failed_login_sets_cookie, flags_as_strings, full_stats_keys (the recent key set, RECENT_STATS_KEYS),
+    session_refused_on (a path prefix whose requests find no valid session, answered as ``unauthenticated``
+    says)."""
     body = request.get_json(force=True)
     unknown = set(body) - set(CONFIG_FIELDS)
     if unknown:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
 import requests
 
-from tests.simulator.cybereason import DEFAULT_PASSWORD, DEFAULT_USER, STATS_KEYS
+from tests.simulator.cybereason import DEFAULT_PASSWORD, DEFAULT_USER, RECENT_STATS_KEYS, STATS_KEYS
 
 ACTIONS = "/rest/sensors/allActions"
 
@@ -254,3 +258,77 @@ def test_common_faults_apply(simulator):
     response = session.get(simulator.http_url + ACTIONS, timeout=10)
     assert response.status_code == 429 and response.headers["Retry-After"] == "3"
     assert len(simulator.requests_log(ACTIONS)) == 1
+
+
+# ---- starting actions (cybereason_sensor_action) ---------------------------------------------------
+
+RECORDED = Path(__file__).resolve().parents[1] / "unit" / "fixtures" / "recorded" / "cybereason"
+SENSOR = "PYLUMCLIENT_SIM_HOST-%02d_08002700AA%02X"
+
+
+def test_unknown_sensor_ids_are_left_out_of_the_batch(simulator):
+    session = login(simulator.http_url)[0]
+    body = session.post(simulator.http_url + "/rest/sensors/action/upgrade", timeout=10,
+                        json={"sensorsIds": [SENSOR % (1, 1), "PYLUMCLIENT_NOPE", SENSOR % (2, 2)]}).json()
+    assert body["totalNumberOfProbes"] == 2 and body["actionType"] == "Upgrade"
+    assert sum(body["globalStats"]["stats"].values()) == 2
+
+
+def test_uninstall_route_and_scan_argument_check(simulator):
+    session = login(simulator.http_url)[0]
+    uninstall = session.post(simulator.http_url + "/rest/sensors/action/uninstall", timeout=10,
+                             json={"sensorsIds": [SENSOR % (3, 3)]})
+    assert uninstall.status_code == 200 and uninstall.json()["actionType"] == "Uninstall"
+    for argument in (None, "DEEP", "full"):
+        scan = session.post(simulator.http_url + "/rest/sensors/action/schedulerScan", timeout=10,
+                            json={"sensorsIds": [SENSOR % (3, 3)], "argument": argument})
+        assert scan.status_code == 400
+    assert len(simulator.state.vendor("cybereason").batches) == 1
+
+
+def test_a_session_refused_on_a_prefix_answers_as_configured_and_creates_nothing(simulator):
+    simulator.control("POST", "/cybereason/config", {"session_refused_on": "/rest/sensors/action/"})
+    session = login(simulator.http_url)[0]
+    assert isinstance(batches(session, simulator.http_url), dict)  # other calls keep the session
+    url = simulator.http_url + "/rest/sensors/action/restart"
+    response = session.post(url, json={"sensorsIds": [SENSOR % (1, 1)]}, allow_redirects=False, timeout=10)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login.html")
+    simulator.control("POST", "/cybereason/config", {"unauthenticated": "html"})
+    response = session.post(url, json={"sensorsIds": [SENSOR % (1, 1)]}, allow_redirects=False, timeout=10)
+    assert response.status_code == 200 and "<app-login>" in response.text
+    assert simulator.state.vendor("cybereason").batches == []
+    assert simulator.control("GET", "/cybereason/sessions")["refused"] == 2
+
+
+def test_the_recent_key_set_is_the_recorded_answers(simulator):
+    recorded = json.loads((RECORDED / "rapid7_archive_sensor_response.json").read_text())["answer"][0]
+    assert set(STATS_KEYS + RECENT_STATS_KEYS) == set(recorded["globalStats"]["stats"])
+    assert len(STATS_KEYS + RECENT_STATS_KEYS) == len(set(STATS_KEYS + RECENT_STATS_KEYS)) == 47
+    batch_id = create(simulator, count=1, duration=1)
+    session = login(simulator.http_url)[0]
+    assert len(batches(session, simulator.http_url)[batch_id]["globalStats"]["stats"]) == 32
+    simulator.control("POST", "/cybereason/config", {"full_stats_keys": True})
+    assert len(batches(session, simulator.http_url)[batch_id]["globalStats"]["stats"]) == 47
+
+
+def test_a_downloaded_package_is_in_flight_and_never_ends(simulator):
+    batch_id = create(simulator, count=2, duration=2, outcomes={"UpgradePackageDownloaded": 1, "Uninstalled": 1})
+    advance(simulator, 60)
+    item = simulator.control("GET", "/cybereason/batches/%d" % batch_id)["item"]
+    assert item["finalState"] is False
+    assert (item["globalStats"]["stats"]["UpgradePackageDownloaded"], item["globalStats"]["stats"]["Uninstalled"]) == (1, 1)
+
+
+@pytest.mark.parametrize("fault", [{"status": 500}, {"status": 503}, {"kind": "reset"}, {"status": 403},
+                                   {"kind": "html"}])
+def test_faults_apply_to_starts_and_create_nothing(simulator, fault):
+    session = login(simulator.http_url)[0]
+    simulator.fault(path="/rest/sensors/action/upgrade", method="POST", **fault)
+    try:
+        response = session.post(simulator.http_url + "/rest/sensors/action/upgrade", timeout=10,
+                                json={"sensorsIds": [SENSOR % (1, 1)]})
+        assert response.status_code in (200, 403, 500, 503) and "batchId" not in response.text
+    except requests.ConnectionError:
+        assert fault.get("kind") == "reset"
+    assert len([r for r in simulator.requests_log("/rest/sensors/action/") if r["method"] == "POST"]) == 1
+    assert simulator.state.vendor("cybereason").batches == []

@@ -1,0 +1,19 @@
+# -*- coding: utf-8 -*-
+# Copyright: actiongate.agents contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Runs the cybereason_sensor_action module's requests in the worker process when the task runs on the
+controller (one module process less per batch of a rollout); on another host, the module runs there."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cybereason.start import CybereasonStart
+from ansible_collections.actiongate.agents.plugins.plugin_utils._module_action import ModuleAction
+
+
+class ActionModule(ModuleAction):
+    VENDOR = CybereasonStart
+
+    def work(self, vendor):
+        return vendor.run(check_mode=self._task.check_mode)
