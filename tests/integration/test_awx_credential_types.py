@@ -186,14 +186,17 @@ def test_one_naming_scheme_for_the_ca_variables():
             assert vendor.NAME in CA_PATH_ENV
 
 
-def test_ca_path_fallback_reads_the_environment_when_the_client_is_made(monkeypatch):
+def test_ca_path_fallback_reads_the_environment_when_the_client_is_made(monkeypatch, tmp_path):
+    injected, given = str(tmp_path / "run-ca.pem"), str(tmp_path / "etc-ca.pem")
+    for path in (injected, given):  # the files are checked before any request: they must be PEM
+        Path(path).write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
     assert ca_path_from_env("fleet") is None
     monkeypatch.setenv("FLEET_CA_PATH", "")  # what a credential without a CA injects
     assert ca_path_from_env("fleet") is None
-    monkeypatch.setenv("FLEET_CA_PATH", "/run/ca.pem")
-    assert ca_path_from_env("fleet") == "/run/ca.pem"
-    assert Fleet.make_client({"url": "https://kibana.example"}).verify == "/run/ca.pem"
-    assert Fleet.make_client({"url": "https://kibana.example", "ca_path": "/etc/ca.pem"}).verify == "/etc/ca.pem"
+    monkeypatch.setenv("FLEET_CA_PATH", injected)
+    assert ca_path_from_env("fleet") == injected
+    assert Fleet.make_client({"url": "https://kibana.example"}).verify == injected
+    assert Fleet.make_client({"url": "https://kibana.example", "ca_path": given}).verify == given
     assert ca_path_from_env("unknown_vendor") is None
 
 
