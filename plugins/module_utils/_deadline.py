@@ -11,7 +11,9 @@ client (``ApiClient.deadline``: every request, page, retry and login), and to th
 nobody reads another object's clock. Without a wait there is no Deadline: each call of the client
 then has ``request_timeout`` for its whole retry series (``Budget``).
 
-``Budget`` is the time of one call of the client under that deadline (or without one).
+``Budget`` is the time of one call of the client under that deadline (or without one): under a
+wait, a call that meets an outage retries until the deadline, however many attempts that takes;
+without one, at most ``NO_WAIT_ATTEMPTS`` attempts within request_timeout.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -27,6 +29,10 @@ from ansible_collections.actiongate.agents.plugins.module_utils._errors import D
 DEADLINE_GRACE = 0.5
 # Without a wait, a call tries at most this many times (connection refused fails in seconds).
 NO_WAIT_ATTEMPTS = 3
+# Under a wait, the longest backoff between two attempts of one call when the server sends no
+# Retry-After: an outage is retried until the deadline, and a vendor that is back is seen within
+# this many seconds.
+WAIT_RETRY_CAP = 10.0
 MIN_SOCKET_TIMEOUT = 0.05
 
 
@@ -45,13 +51,6 @@ class Deadline:
         self.started = clock()
         self.at = self.started + self.seconds
         self.label = label
-
-    @classmethod
-    def until(cls, at, clock=time.monotonic, label="wait_timeout"):
-        """The Deadline at monotonic time ``at`` on ``clock`` (what ``ApiClient.deadline = <float>`` means)."""
-        deadline = cls(max(float(at) - clock(), 0.0), clock, label)
-        deadline.at = float(at)
-        return deadline
 
     def now(self):
         """The time on this deadline's clock (to measure an elapsed time against it)."""
@@ -87,16 +86,20 @@ class OutOfTime(Exception):
 class Budget:
     """The time one call of the client may take. Under the run's ``deadline`` (a wait): until the
     deadline plus ``DEADLINE_GRACE`` for requests, until the deadline itself for starting a retry,
-    and up to ``max_attempts`` attempts. Without one: ``timeout`` (request_timeout) for the whole
-    retry series and at most ``NO_WAIT_ATTEMPTS`` attempts. Each attempt also ends ``timeout``
-    after it starts, timed on ``clock`` (the client's); the deadline keeps its own clock.
-    ``message`` scrubs the text of the errors it makes (the client's ``message``)."""
+    and as many attempts as fit (``max_attempts`` is None: an outage is ridden out, not counted).
+    Without one: ``timeout`` (request_timeout) for the whole retry series and at most
+    ``NO_WAIT_ATTEMPTS`` attempts (fewer when ``max_attempts`` says so). Each attempt also ends
+    ``timeout`` after it starts, timed on ``clock`` (the client's); the deadline keeps its own
+    clock. ``message`` scrubs the text of the errors it makes (the client's ``message``)."""
 
     def __init__(self, where, timeout, max_attempts, deadline=None, clock=time.monotonic, message=None):
         self.where, self.timeout, self.deadline, self.clock = where, float(timeout), deadline, clock
         self.message = message or (lambda text: text)
         self.started = self._attempt_started = clock()
-        self.max_attempts = max_attempts if deadline is not None else min(max_attempts, NO_WAIT_ATTEMPTS)
+        self.max_attempts = None if deadline is not None else min(max_attempts, NO_WAIT_ATTEMPTS)
+        # When the first attempt that failed started (None while none has): how long the vendor
+        # has been unreachable for this call.
+        self.troubled_since = None
         self._attempt_seconds = max(self.call_left(), 0.0)
         self._cut_by_call = True
 
@@ -126,6 +129,15 @@ class Budget:
         self._attempt_seconds = min(self.timeout, left)
         self._cut_by_call = self.timeout >= left
 
+    def failed(self):
+        """The attempt just made failed (a retryable answer or transport trouble)."""
+        if self.troubled_since is None:
+            self.troubled_since = self._attempt_started
+
+    def troubled_for(self):
+        """Seconds since the first failed attempt of this call started (0 before any)."""
+        return 0.0 if self.troubled_since is None else max(self.clock() - self.troubled_since, 0.0)
+
     def left(self):
         """Seconds left in this attempt."""
         return self._attempt_started + self._attempt_seconds - self.clock()
@@ -148,12 +160,21 @@ class Budget:
         if self.waiting:
             return DeadlineExceeded(self.message("Ran out of time (%s) %s %s." % (
                 self.deadline, doing if doing.startswith("before") else "while " + doing, self.where)))
-        return self.timed_out()
+        return self.timed_out(doing)
 
-    def timed_out(self):
-        """The error for an attempt that request_timeout ended."""
+    def timed_out(self, doing=None):
+        """The error for an attempt that request_timeout ended (``doing`` says when, if not waiting
+        for the answer: ``resolving the host name of``)."""
+        if doing and doing.startswith("resolving"):
+            return TransportError(self.message("Could not resolve the host name of %s within %s seconds (request_timeout)." % (
+                self.where, number(self.timeout))))
         return TransportError(self.message("%s did not answer within %s seconds (request_timeout)." % (
             self.where, number(self.timeout))))
+
+    def gave_up(self, error_text):
+        """DeadlineExceeded for a call that was still retrying when the deadline came: the last
+        trouble (``error_text``, its attempts counted) is kept in the message."""
+        return DeadlineExceeded(self.message("Ran out of time (%s) while retrying: %s" % (self.deadline, error_text)))
 
     def attempts(self, count):
         """``3 attempts in 2.1 s``: for the message of a call that gave up."""

@@ -10,7 +10,15 @@ __metaclass__ = type
 
 
 class ActionGateError(Exception):
-    """Base of every error the collection raises on purpose; ``str()`` is the user message."""
+    """Base of every error the collection raises on purpose; ``str()`` is the user message.
+
+    ``result`` is the partial result an error carries, if any: ActionTimeout and ActionFailed
+    always, and any error that ends a wait (the last statuses, ``polls``, ``elapsed`` and
+    ``history`` of the wait it cut short: ``_query.ActionQuery.run``). The shells return it
+    beside ``msg``. ``outcome`` is the waiter's ``WaitOutcome`` of such a wait, for that."""
+
+    result = None
+    outcome = None
 
     def __init__(self, message, details=None):
         super(ActionGateError, self).__init__(message)

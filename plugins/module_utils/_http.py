@@ -5,14 +5,19 @@
 """The one HTTP client: a ``requests.Session`` with bounded transport retries and error mapping
 (docs/dev/architecture.md).
 
-Retries only transport trouble (connection errors, timeouts, 429, 502, 503, 504) and only on
-idempotent calls, honouring ``Retry-After`` (seconds or an HTTP date), capped, jittered, and
-never past the run's deadline. 401 and 403 are never retried; neither is a POST unless its caller
-says it is safe to repeat. Every message that leaves this file has the run's secrets scrubbed out.
+Retries only transport trouble (connection errors, timeouts, 429, 502, 503, 504, and under a
+wait 500 on a read) and only on idempotent calls, honouring ``Retry-After`` (seconds or an HTTP
+date), capped, jittered, and never past the run's deadline. This is the one place a read is
+retried (docs/dev/architecture.md, "Retries"): under a wait, a call retries until the deadline,
+however many attempts that takes, so a short outage of the vendor is ridden out inside one poll;
+without one, at most three attempts within request_timeout. 401 and 403 are never retried;
+neither is a POST unless its caller says it is safe to repeat. Every message that leaves this
+file has the run's secrets scrubbed out.
 
-Time: with the run's ``Deadline`` (``deadline``, a wait), every connect, body read, page and retry
-ends at it (plus ``DEADLINE_GRACE`` for the poll that lands on it) with ``DeadlineExceeded``;
-without one, each call has ``request_timeout`` for its whole retry series (``_deadline.Budget``).
+Time: with the run's ``Deadline`` (``deadline``, a wait), every connect (its name lookup too), body
+read, page and retry ends at it (plus ``DEADLINE_GRACE`` for the poll that lands on it) with
+``DeadlineExceeded``; without one, each call has ``request_timeout`` for its whole retry series
+(``_deadline.Budget``).
 What the client refuses (other origins, redirects out of them, answers over the size cap) is in
 ``_guard``; the wire under it (the session, the watchdog that ends trickled headers, one send)
 in ``_transport``.
@@ -41,10 +46,10 @@ except ImportError as exc:  # pragma: no cover - reported by the shells with mis
     REQUESTS_IMPORT_ERROR = exc
 
 from ansible_collections.actiongate.agents.plugins.module_utils._answer import (
-    MAX_DETAIL, ApiResponse, envelope_message, read_answer, retry_after_seconds, snippet,
+    MAX_DETAIL, ApiResponse, envelope_message, read_answer, retry_after_seconds, snippet, status_error,
 )
 from ansible_collections.actiongate.agents.plugins.module_utils._deadline import (
-    DEADLINE_GRACE, NO_WAIT_ATTEMPTS, Budget, Deadline, number,
+    DEADLINE_GRACE, NO_WAIT_ATTEMPTS, WAIT_RETRY_CAP, Budget, Deadline, number,
 )
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError, TransportError
 from ansible_collections.actiongate.agents.plugins.module_utils._guard import (
@@ -63,7 +68,15 @@ __all__ = (
 )
 
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
+# Under a wait a read is retried on a 500 too: a vendor's passing server error (one id of fifty
+# in a per-id poll) must not end a gate that has time left. Never a write: a 500 can mean it ran.
+WAIT_READ_RETRY_STATUSES = RETRY_STATUSES | frozenset((500,))
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "DELETE"))
+# What a read is: these methods, or a POST its vendor marks ``idempotent=True`` (it only reads or
+# logs in: the Cortex XDR status POST, a form login, an Identity token request).
+READ_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
+# The exponent of the backoff stops growing here (2 ** n of a week of attempts is no float).
+MAX_BACKOFF_EXPONENT = 20
 # Connections kept per host: enough for a bounded pool of workers (_pool.map_bounded) sharing
 # the client, so none has to open and drop its own.
 POOL_CONNECTIONS = 32
@@ -100,6 +113,9 @@ class ApiClient:
         self.retry_cap = retry_cap
         self.max_body = max_body
         self.deadline = deadline
+        # Called as on_retry(text, seconds, attempts) before each retry's sleep: what failed (scrubbed),
+        # how long this call has been failing, and how many attempts it made (progress lines).
+        self.on_retry = None
         self.requests_made = 0
         # Concurrent GETs from a small thread pool share this client: the counter and the
         # Retry-After hold (one 429 slows every worker) change under this lock.
@@ -117,14 +133,10 @@ class ApiClient:
 
     @deadline.setter
     def deadline(self, value):
-        """A Deadline or None. (Compatibility until every vendor uses ``short_budget``: a number is a
-        monotonic time on this client's clock.)"""
-        self._deadline = Deadline.until(value, self._clock) if isinstance(value, (int, float)) else value
-
-    def set_deadline(self, seconds):
-        """Start a deadline ``seconds`` from now on this client's clock (compatibility: the run's
-        Deadline comes from ActionQuery through ``make_client(deadline=...)``)."""
-        self.deadline = Deadline(seconds, self._clock)
+        """The run's Deadline (``ActionQuery`` hands it over through ``make_client(deadline=...)``) or None."""
+        if value is not None and not isinstance(value, Deadline):
+            raise TypeError("ApiClient.deadline is the run's Deadline or None, not %r" % (value,))
+        self._deadline = value
 
     def time_left(self):
         """Seconds the run may still use the credentials it gets now: what is left of the deadline,
@@ -196,8 +208,11 @@ class ApiClient:
 
     def request(self, method, path, params=None, json_body=None, data=None, headers=None, idempotent=None,
                 expect_json=True, allow_redirects=True):
-        """One logical call, retried on transport trouble when it is safe to repeat."""
+        """One logical call, retried on transport trouble when it is safe to repeat: under a wait
+        until the run's deadline (then ``DeadlineExceeded`` keeping the last trouble), without one
+        at most NO_WAIT_ATTEMPTS times within request_timeout."""
         method = method.upper()
+        reads = method in READ_METHODS or (method == "POST" and idempotent is True)
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
         url = self.url(path)
@@ -205,6 +220,7 @@ class ApiClient:
         self.check_origin(url, where)
         deadline, timeout = self._limits()
         budget = Budget(where, timeout, self.max_attempts, deadline, self._clock, self.message)
+        retry_on = (WAIT_READ_RETRY_STATUSES if budget.waiting and reads else RETRY_STATUSES) if idempotent else ()
         attempt = 0
         while True:
             attempt += 1
@@ -212,14 +228,39 @@ class ApiClient:
                 self._wait_for_hold(budget)
             budget.start_attempt()
             trouble, response = self._exchange(budget, method, url, params, json_body, data, headers, allow_redirects)
-            delay = self._retry_delay(trouble, response, attempt, budget) if idempotent else None
+            if trouble is None and response.status_code in retry_on:
+                trouble = ApiError("retryable HTTP %d" % response.status_code, response.status_code)
+            if trouble is None or not idempotent:
+                break
+            budget.failed()
+            delay = self._retry_delay(trouble, response, attempt, budget)
             if delay is None:
                 break
+            self._retrying(budget, attempt, trouble, response)
             self._sleep(delay)
             self._release_hold()
+        if trouble is not None and idempotent and budget.waiting:  # still failing when the deadline came
+            raise budget.gave_up(self._gave_up_text(budget, trouble, response, attempt))
         if trouble is not None and response is None:
             raise TransportError(self.message("%s (%s)." % (trouble.message.rstrip("."), budget.attempts(attempt))))
         return self._check(method, path, response, expect_json, attempts=attempt)
+
+    def _retrying(self, budget, attempt, trouble, response):
+        """Tell ``on_retry`` (the progress lines) what failed and for how long, before the next try."""
+        if self.on_retry is None:
+            return
+        text = trouble.message if response is None else "%s answered HTTP %d" % (budget.where, response.status_code)
+        self.on_retry(self.message(text.rstrip(".")), budget.troubled_for(), attempt)
+
+    def _gave_up_text(self, budget, trouble, response, attempt):
+        """The last trouble of a call the deadline ended while it retried, with its attempts."""
+        if response is None:
+            return "%s (%s)." % (trouble.message.rstrip("."), budget.attempts(attempt))
+        error = status_error(budget.where, response, self.message, self.auth_hint)
+        hinted = retry_after_seconds(response.headers.get("Retry-After"))
+        asked = "; the server asked to wait %s s more (Retry-After)" % number(hinted) \
+            if hinted is not None and hinted > budget.retry_left() else ""
+        return "%s (%s%s)." % (str(error).rstrip("."), budget.attempts(attempt), asked)
 
     def _exchange(self, budget, method, url, params, json_body, data, headers, allow_redirects):
         """One attempt: the request, then its redirects within the allowed origins (requests never
@@ -248,8 +289,6 @@ class ApiClient:
         failure, response = send_once(self.session, self._session_lock, self.verify, budget, request, self.max_body)
         if failure is not None:
             return self._trouble(budget, failure), None
-        if response.status_code in RETRY_STATUSES:
-            return ApiError("retryable HTTP %d" % response.status_code, response.status_code), response
         return None, response
 
     def _prepare(self, method, url, params, json_body, data, headers):
@@ -266,22 +305,35 @@ class ApiClient:
         if failure.timed_out and budget.waiting and budget.ends_call():
             raise budget.out_of_time(failure.doing)
         if failure.timed_out:
-            return budget.timed_out()
+            return budget.timed_out(failure.doing)
         if budget.waiting and budget.call_left() <= 0:
             raise budget.out_of_time(failure.doing)
         return TransportError(self.message("Could not reach %s at %s: %s." % (
             self.vendor_label, self.base_url, reason(failure.exc))))
 
     def _retry_delay(self, trouble, response, attempt, budget):
-        """Seconds to wait before the next attempt, or None to stop retrying."""
-        if trouble is None or attempt >= budget.max_attempts:
+        """Seconds to wait before the next attempt, or None to stop retrying.
+
+        The server's Retry-After when it sends one (capped at ``retry_cap``, a little jitter),
+        held for every worker sharing the client. Otherwise a jittered backoff: under a wait
+        between half and all of 0.5 s x 2^n, at most ``WAIT_RETRY_CAP``, and the last attempt
+        lands on the deadline; without one, full jitter up to 0.5 s x 2^n within request_timeout
+        and at most NO_WAIT_ATTEMPTS attempts. Never a retry that would start past the deadline."""
+        if trouble is None or (budget.max_attempts is not None and attempt >= budget.max_attempts):
             return None
         hinted = retry_after_seconds(response.headers.get("Retry-After")) if response is not None else None
+        backoff = 0.5 * 2 ** min(attempt, MAX_BACKOFF_EXPONENT)
         if hinted is not None:
             delay = min(hinted, self.retry_cap) + self._jitter(0, min(1.0, hinted * 0.1 + 0.05))
             self._hold(delay)
+        elif budget.waiting:
+            ceiling = min(backoff, WAIT_RETRY_CAP, self.retry_cap)
+            left, held = budget.retry_left(), self._hold_left()
+            if left <= 0 or held > left:
+                return None
+            return min(max(self._jitter(ceiling / 2, ceiling), held), left)
         else:
-            delay = max(self._jitter(0, min(self.retry_cap, 0.5 * 2 ** attempt)), self._hold_left())
+            delay = max(self._jitter(0, min(self.retry_cap, backoff)), self._hold_left())
         return None if delay > budget.retry_left() else delay
 
     def _hold(self, delay):

@@ -9,6 +9,11 @@
 one ``ApiClient`` (it is safe for concurrent GETs, and a 429 Retry-After seen by any worker holds
 back every worker's next request), so the run keeps one deadline and one secret registry; the pool
 is handed that same ``Deadline`` and starts no item past it (docs/dev/architecture.md, "The deadline").
+
+A read of one id that meets a retryable answer (a 503, a 500, a reset) is retried by the client
+like any read, until the deadline (docs/dev/architecture.md, "Retries"): the other ids go on,
+and the poll ends when every id has its answer. Only an error the client gives up on (a refusal,
+a malformed answer, or the deadline) ends the poll, and with it the wait.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -21,7 +26,7 @@ try:
 except ImportError:  # pragma: no cover - Python 3 always has it
     HAS_FUTURES = False
 
-from ansible_collections.actiongate.agents.plugins.module_utils._deadline import DEADLINE_GRACE, Deadline
+from ansible_collections.actiongate.agents.plugins.module_utils._deadline import DEADLINE_GRACE
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ConfigError, DeadlineExceeded
 
 # The option of every plugin that reads one id per request (``max_concurrent_requests``), declared
@@ -37,14 +42,11 @@ from ansible_collections.actiongate.agents.plugins.module_utils._per_id_options 
 
 def read_each(fn, ids, options, deadline, noun="id"):
     """``[fn(i) for i in ids]`` for one poll of a per-id vendor: at most ``max_concurrent_requests``
-    at once (default 8), under the run's ``deadline`` (``client.deadline``: a Deadline, or None
-    without a wait), in the order asked. (Until every vendor passes ``self.client.deadline``, a
-    client may be passed instead: its public ``deadline`` is read.)"""
+    at once (default 8), under the run's ``deadline`` (``self.client.deadline``: a Deadline, or
+    None without a wait), in the order asked."""
     workers = options.get(OPTION)
-    if deadline is not None and not isinstance(deadline, Deadline):
-        deadline = getattr(deadline, "deadline", None)  # a client, or a unit test's stand-in for one
     return map_bounded(fn, ids, max_workers=DEFAULT_WORKERS if workers is None else workers,
-                       deadline=deadline if isinstance(deadline, Deadline) else None, label="the read of %s" % noun)
+                       deadline=deadline, label="the read of %s" % noun)
 
 
 def naming(error, prefix):

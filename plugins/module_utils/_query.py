@@ -15,7 +15,7 @@ import gc
 import time
 from contextlib import contextmanager
 
-from ansible_collections.actiongate.agents.plugins.module_utils._deadline import Deadline
+from ansible_collections.actiongate.agents.plugins.module_utils._deadline import Deadline, number
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
     ActionFailed,
     ActionGateError,
@@ -37,10 +37,14 @@ class ActionQuery:
     ``deadline`` is the run's one Deadline: ``wait_timeout`` seconds on ``clock`` when the run waits,
     None otherwise (each request then has request_timeout). It is made here, once, and handed down:
     to the client (``make_client(deadline=...)``: every request, page, retry and login), through
-    it to the pool, and to the waiter."""
+    it to the pool, and to the waiter.
+
+    ``on_poll(statuses, polls, elapsed)`` is called after each poll of a wait, and
+    ``on_trouble(text, seconds, attempts)`` before each retry of a call that meets an outage
+    during a wait (the client's ``on_retry``): the progress lines of the action plugins and lookups."""
 
     def __init__(self, vendor_cls, options, check_mode=False, clock=time.monotonic, sleep=time.sleep,
-                 on_poll=None, secrets=None):
+                 on_poll=None, secrets=None, on_trouble=None):
         self.secrets = vendor_cls.secret_registry(options) if secrets is None else secrets
         self.options = options
         self.check_mode = check_mode
@@ -51,6 +55,8 @@ class ActionQuery:
         vendor_cls.check_options(options)  # every option checked before the deadline starts
         self.deadline = Deadline(float(options.get("wait_timeout")), clock) if self.waiting else None
         client = vendor_cls.make_client(options, secrets=self.secrets, deadline=self.deadline)
+        if self.waiting and on_trouble is not None:
+            client.on_retry = on_trouble
         self.vendor = vendor_cls(options, client=client)
         self.policy = FailurePolicy(options.get("allowed_failures"))
 
@@ -71,12 +77,20 @@ class ActionQuery:
                 "wait=false to list recent %ss." % (noun, noun, noun))
 
     def run(self, action_ids=None):
-        """The module result. Raises ActionFailed or ActionTimeout (carrying the result)."""
+        """The module result. Raises ActionFailed or ActionTimeout (carrying the result); an error
+        that ends a wait carries what the wait knew too (``error.result``: the last statuses,
+        ``polls``, ``elapsed`` and ``history``)."""
         ids = self.action_ids() if action_ids is None else action_ids
         if not ids or not self.waiting:
             with collector_paused():
                 return self.result(self.read(ids))
-        outcome = self.wait_for(ids)
+        try:
+            outcome = self.wait_for(ids)
+        except ActionGateError as error:
+            if error.outcome is not None and error.result is None:
+                with collector_paused():
+                    error.result = self.result(error.outcome.statuses, error.outcome)
+            raise
         with collector_paused():
             result = self.result(outcome.statuses, outcome)
         self.judge(outcome, result)
@@ -115,17 +129,21 @@ class ActionQuery:
         }
         result.update(self.vendor.result_extras())
         if outcome is not None:
-            result.update(polls=outcome.polls, elapsed=round(outcome.elapsed, 3), history=outcome.history)
+            result.update(polls=outcome.polls, elapsed=round(outcome.elapsed, 3), history=outcome.history,
+                          history_total=outcome.history_total, history_dropped=outcome.history_dropped)
         return result
 
     def judge(self, outcome, result):
         """Turn an unhappy wait into ActionTimeout or ActionFailed, with every action's last state."""
         states = "; ".join(s.summary() for s in outcome.statuses[:20]) or "nothing read yet"
         if outcome.reason == "timeout":
+            # The run's figures: the time since the deadline started (login and the first read
+            # included, as wait_timeout counts them), and wait_timeout as the user wrote it.
             doing = " The deadline passed during this call: %s" % outcome.interrupted if outcome.interrupted else ""
+            elapsed, limit = (self.deadline.elapsed(), number(self.deadline.seconds)) if self.deadline is not None \
+                else (outcome.elapsed, self.options.get("wait_timeout"))
             raise ActionTimeout("Timed out after %ss waiting for %s (wait_timeout=%s). Last state: %s.%s" % (
-                int(round(outcome.elapsed)), self.noun(outcome.statuses, self.action_ids()),
-                self.options.get("wait_timeout"), states, doing), result)
+                int(round(elapsed)), self.noun(outcome.statuses, self.action_ids()), limit, states, doing), result)
         if result["succeeded"] or not self.options.get("fail_on_failure", True):
             return
         bad = [s for s in outcome.statuses if not s.succeeded]

@@ -12,6 +12,13 @@ attempt's time is up. The body has its own wall-clock check between reads, each 
 by a socket timeout (``_guard.read_body``). ``SafeJar`` is the session's cookie jar, safe
 to iterate while pool workers share the session.
 
+The name lookup is bounded too: ``getaddrinfo`` does not take a timeout, and a stalled resolver
+would hold a run far past its deadline before the first socket exists (nothing for the watchdog
+to shut). The session's connections (``resolving``) look the host up in a worker thread
+(``resolve``) and wait for it at most the attempt's connect timeout (what is left of the
+attempt); a lookup still running when another connection needs the same name is shared, not
+started again.
+
 ``send_once`` says what went wrong as a ``Failure``; the client turns it into words (and into a
 retry, or not).
 """
@@ -39,11 +46,126 @@ WATCHDOG_SLACK = 0.1
 # thread ident -> the urllib3 connection that thread's request is using, for its watchdog.
 _ACTIVE = {}
 
+# (host, port, family) -> the Lookup running for it; each removes itself when it ends.
+_LOOKUPS = {}
+_LOOKUPS_LOCK = threading.Lock()
+
+
+class ResolveTimeout(Exception):
+    """The name lookup did not end within the time the attempt had left."""
+
+
+class Lookup:
+    """One ``getaddrinfo`` in a daemon thread: a stalled resolver holds that thread, not the run."""
+
+    def __init__(self, key):
+        self.key = key
+        self.done = threading.Event()
+        self.result = self.error = None
+        self.thread = threading.Thread(target=self._run, name="actiongate-resolve")
+        self.thread.daemon = True
+
+    def _run(self):
+        host, port, family = self.key
+        try:
+            self.result = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+        except Exception as exc:  # handed to every waiter (gaierror, UnicodeError, ...)
+            self.error = exc
+        finally:
+            with _LOOKUPS_LOCK:
+                if _LOOKUPS.get(self.key) is self:
+                    del _LOOKUPS[self.key]
+            self.done.set()
+
+
+def numeric(host):
+    """Whether ``host`` is an IPv4 or IPv6 address (no lookup needed)."""
+    for family in (socket.AF_INET, getattr(socket, "AF_INET6", None)):
+        if family is None:
+            continue
+        try:
+            socket.inet_pton(family, host)
+            return True
+        except (OSError, ValueError, TypeError):
+            continue
+    return False
+
+
+def resolve(host, port, family=socket.AF_UNSPEC, seconds=None):
+    """``socket.getaddrinfo(host, port, family, SOCK_STREAM)``, waited for at most ``seconds`` (None:
+    no bound): raises ``ResolveTimeout`` when the resolver has not answered by then (its thread
+    goes on, and a later call for the same name waits for that same lookup)."""
+    if numeric(host):
+        return socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+    key = (host, port, family)
+    with _LOOKUPS_LOCK:
+        lookup = _LOOKUPS.get(key)
+        if lookup is None:
+            lookup = _LOOKUPS[key] = Lookup(key)
+            lookup.thread.start()
+    if not lookup.done.wait(None if seconds is None else max(float(seconds), 0.0)):
+        raise ResolveTimeout(host)
+    if lookup.error is not None:
+        error = lookup.error
+        raise type(error)(*error.args) if isinstance(error, socket.gaierror) else error
+    return lookup.result
+
+
+def _seconds(timeout):
+    """A connection's ``timeout`` as seconds, or None (urllib3's default-timeout sentinel, or none)."""
+    return float(timeout) if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) else None
+
+
+def _resolving(connection_class):
+    """``connection_class`` (urllib3's) whose connect looks its host up with ``resolve``, within the
+    connect timeout (the attempt's time left), then connects to each address in turn as urllib3
+    would. TLS still checks the host name, and the request still names it: only the address the
+    socket connects to changes."""
+
+    class ResolvingConnection(connection_class):
+        def _new_conn(self):
+            host = self._dns_host
+            try:
+                found = resolve(host, self.port, allowed_gai_family(), _seconds(self.timeout))
+            except ResolveTimeout:
+                raise ResolveTimeoutError(self, "Resolving %s took longer than %s s (connect timeout)" % (
+                    host, self.timeout))
+            except socket.gaierror as exc:
+                raise _name_error(self, host, exc)
+            addresses = []
+            for info in found:
+                if info[4][0] not in addresses:
+                    addresses.append(info[4][0])
+            error = urllib3.exceptions.NewConnectionError(self, "Failed to establish a new connection: no address for %s" % host)
+            for address in addresses:
+                self._dns_host = address
+                try:
+                    return super(ResolvingConnection, self)._new_conn()
+                except urllib3.exceptions.NewConnectionError as exc:  # refused: the next address
+                    error = exc
+                finally:
+                    self._dns_host = host
+            raise error
+
+    ResolvingConnection.__name__ = "Resolving" + connection_class.__name__
+    return ResolvingConnection
+
+
+def _name_error(conn, host, exc):
+    """urllib3's error for a failed lookup (NameResolutionError in urllib3 2, a NewConnectionError before)."""
+    name_resolution_error = getattr(urllib3.exceptions, "NameResolutionError", None)
+    if name_resolution_error is not None:
+        return name_resolution_error(host, conn, exc)
+    return urllib3.exceptions.NewConnectionError(conn, "Failed to resolve %r (%s)" % (host, exc))
+
 
 def _watched(pool_class):
-    """``pool_class`` recording, per thread, the connection each request takes from the pool."""
+    """``pool_class`` recording, per thread, the connection each request takes from the pool, and
+    connecting with a bounded name lookup (``_resolving``)."""
 
     class WatchedPool(pool_class):
+        ConnectionCls = _resolving(pool_class.ConnectionCls)
+
         def _get_conn(self, timeout=None):
             conn = super(WatchedPool, self)._get_conn(timeout)
             _ACTIVE[threading.current_thread().ident] = conn
@@ -54,6 +176,11 @@ def _watched(pool_class):
 
 
 if requests is not None:
+    from urllib3.util.connection import allowed_gai_family
+
+    class ResolveTimeoutError(urllib3.exceptions.ConnectTimeoutError):
+        """The connect timeout passed while the host name was being looked up."""
+
     _WATCHED_POOLS = {"http": _watched(urllib3.HTTPConnectionPool), "https": _watched(urllib3.HTTPSConnectionPool)}
 
     class Adapter(requests.adapters.HTTPAdapter):
@@ -160,6 +287,12 @@ def prepare(session, lock, verify, request):
     return prepared, settings
 
 
+def _resolve_timed_out(exc):
+    """Whether requests' ``exc`` is the name lookup running out of time (ResolvingConnection)."""
+    reason = getattr(exc.args[0] if exc.args else None, "reason", None)
+    return isinstance(reason, ResolveTimeoutError)
+
+
 def send_once(session, lock, verify, budget, request, max_body):
     """Send ``request`` (a prepared ``requests.Request``: prepared under ``lock``, the session's, as
     ``Session.request`` would) and read its whole answer, under a watchdog and within the attempt's
@@ -177,6 +310,8 @@ def send_once(session, lock, verify, budget, request, max_body):
         except requests.exceptions.RequestException as exc:
             timed_out = watchdog.fired or isinstance(exc, requests.exceptions.Timeout)
             doing = "connecting to" if isinstance(exc, requests.exceptions.ConnectTimeout) else "waiting for the answer of"
+            if _resolve_timed_out(exc):
+                doing = "resolving the host name of"
             return Failure(doing, timed_out, exc), None
         if watchdog.fired:  # headers cut short by the watchdog: not an answer to read
             response.close()

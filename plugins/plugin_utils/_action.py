@@ -131,7 +131,8 @@ class ActionStatusAction(ActionBase):
         label = "%s%s" % ("[%s] " % host if host else "", vendor.LABEL)
         progress = Progress(label, params.get("progress_interval"), scrub=secrets.scrub)
         result, warnings = run_query(vendor, params, secrets, plugin_name(self._task.resolved_action or self._task.action),
-                                     check_mode=self._task.check_mode, on_poll=progress.on_poll, sleep=progress.sleep)
+                                     check_mode=self._task.check_mode, on_poll=progress.on_poll, sleep=progress.sleep,
+                                     on_trouble=progress.on_trouble)
         if warnings:
             result["warnings"] = warnings
         if not result.get("failed"):

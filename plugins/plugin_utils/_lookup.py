@@ -82,7 +82,7 @@ class ActionStatusLookup(LookupBase):
         result, warnings = run_query(
             self.VENDOR, options, secrets, "%s lookup" % plugin_name(self._load_name),
             work=lambda query: {"actions": self._statuses(query, ids)},
-            check_mode=check_mode, on_poll=progress.on_poll, sleep=progress.sleep)
+            check_mode=check_mode, on_poll=progress.on_poll, sleep=progress.sleep, on_trouble=progress.on_trouble)
         for warning in warnings:
             display.warning(warning)
         if result.get("failed"):

@@ -6,12 +6,18 @@
 
 They go through Display, so they appear in the play output that AWX streams, in order with the
 task events, even from a worker process.
+
+Two kinds: each action's state and counts (``on_poll``, and from inside the waiter's sleeps), and,
+while the vendor does not answer, a notice that it is unreachable and since when (``on_trouble``,
+the client's ``on_retry``: a read is retried until the deadline, docs/dev/architecture.md
+"Retries"), then one line when it answers again.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import threading
 import time
 
 from ansible.utils.display import Display
@@ -23,8 +29,10 @@ MAX_ACTIONS = 20
 
 class Progress:
     """Prints each action's state and counts at the first poll and then at least every
-    ``interval`` seconds: on a poll when one is due, else from inside the wait's sleep. Every
-    line goes through ``scrub`` (the run's SecretRegistry.scrub) before it is printed."""
+    ``interval`` seconds: on a poll when one is due, else from inside the wait's sleep. While the
+    vendor is unreachable, a notice at the first retry and then at most every ``interval``
+    seconds. Every line goes through ``scrub`` (the run's SecretRegistry.scrub) before it is
+    printed."""
 
     def __init__(self, label, interval, say=display.display, clock=time.monotonic, sleep=time.sleep, scrub=None):
         self.label, self.interval = label, float(interval or 0)
@@ -33,8 +41,35 @@ class Progress:
         self.start = clock()
         self.printed = None
         self.statuses, self.polls = None, 0
+        # Retries come from the pool's worker threads too.
+        self._lock = threading.Lock()
+        self.unreachable_since = None  # on self.clock: when the failing calls began (None: answering)
+        self.noticed = None  # when the last unreachable notice was printed
+
+    def on_trouble(self, text, seconds, attempts):
+        """A call of the wait is about to be retried (``ApiClient.on_retry``): ``text`` says what
+        failed, ``seconds`` how long the call has been failing, ``attempts`` how many it made."""
+        if self.interval <= 0:
+            return
+        now = self.clock()
+        with self._lock:
+            began = now - max(float(seconds), 0.0)
+            if self.unreachable_since is None or began < self.unreachable_since:
+                self.unreachable_since = began
+            if self.noticed is not None and now - self.noticed < self.interval:
+                return
+            self.noticed, began = now, self.unreachable_since
+        self.say(self.scrub("%s: unreachable since %ds into the wait (for %ds, %d attempt%s of this call), "
+                            "retrying until the deadline: %s" % (
+                                self.label, int(max(began - self.start, 0)), int(now - began), attempts,
+                                "" if attempts == 1 else "s", text)))
 
     def on_poll(self, statuses, polls, elapsed):
+        with self._lock:
+            began, noticed = self.unreachable_since, self.noticed
+            self.unreachable_since = self.noticed = None
+        if noticed is not None:
+            self.say(self.scrub("%s: answering again after %ds unreachable" % (self.label, int(self.clock() - began))))
         self.statuses, self.polls = statuses, polls
         if self.interval > 0 and (self.printed is None or self.clock() - self.printed >= self.interval):
             self.report()

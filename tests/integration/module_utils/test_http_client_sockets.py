@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError, AuthError, TransportError
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
+    ApiError, AuthError, DeadlineExceeded, TransportError,
+)
 from ansible_collections.actiongate.agents.plugins.module_utils._http import ApiClient, Deadline
 
 KEY = "c2ltLWtleTpzZWNyZXQ="
@@ -51,7 +53,8 @@ def test_retry_never_passes_the_deadline(simulator):
     simulator.fault(path=PATH, status=429, retry_after=50, count=1)
     api, sleeps = client(simulator)
     api.deadline = Deadline(5)
-    with pytest.raises(ApiError, match="HTTP 429"):
+    with pytest.raises(DeadlineExceeded, match=r"^Ran out of time \(wait_timeout=5\) while retrying: .*HTTP 429 .*"
+                                               r"\(1 attempt in \d+\.\d s; the server asked to wait 50 s more \(Retry-After\)\)\.$"):
         api.get_json(PATH)
     assert sleeps == []
 

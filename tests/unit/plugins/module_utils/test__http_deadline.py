@@ -38,23 +38,23 @@ def test_a_deadline_counts_down_on_its_own_clock():
     assert not deadline.expired(DEADLINE_GRACE) and deadline.remaining(DEADLINE_GRACE) == 0.25
 
 
-def test_a_deadline_until_a_moment_and_its_label():
+def test_a_deadlines_label():
     clock = FakeClock()
-    assert str(Deadline.until(clock() + 12.5, clock)) == "wait_timeout=12.5"
-    assert Deadline.until(1012.5, clock).at == 1012.5
+    assert str(Deadline(12.5, clock)) == "wait_timeout=12.5" and Deadline(12.5, clock).at == 1012.5
     assert str(Deadline(-3, clock)) == "wait_timeout=0" and str(Deadline(2, clock, label="logout")) == "logout=2"
 
 
-def test_the_client_takes_the_runs_deadline_and_older_callers_still_work():
+def test_the_client_takes_the_runs_deadline_and_nothing_else():
     clock = FakeClock()
     deadline = Deadline(60, clock)
     assert ApiClient("https://kibana.example", "Kibana", clock=clock, deadline=deadline).deadline is deadline
     api = ApiClient("https://kibana.example", "Kibana", clock=clock)
-    assert api.deadline is None
-    api.set_deadline(1800)  # compatibility until every vendor is migrated
-    assert api.deadline.at == 2800.0 and str(api.deadline) == "wait_timeout=1800"
-    api.deadline = clock() + 12.5  # set directly, as older callers do
-    assert str(api.deadline) == "wait_timeout=12.5"
+    assert api.deadline is None and not hasattr(api, "set_deadline")
+    for number in (clock() + 12.5, 1800):  # a moment or a length: the run's Deadline only, made once
+        with pytest.raises(TypeError, match="the run's Deadline or None"):
+            api.deadline = number
+    api.deadline = deadline
+    assert api.deadline is deadline
     api.deadline = None
     assert api.deadline is None
 
@@ -71,7 +71,7 @@ def test_connection_refused_past_the_deadline_is_a_deadline_and_nothing_is_sent(
 def test_a_budget_under_a_deadline_runs_to_it_plus_the_grace_and_retries_to_it():
     clock = FakeClock()
     budget = Budget("Kibana GET /x", 30, 6, Deadline(10, clock), clock)
-    assert budget.waiting and budget.max_attempts == 6
+    assert budget.waiting and budget.max_attempts is None  # an outage is ridden out to the deadline
     budget.start_attempt()
     assert budget.left() == 10 + DEADLINE_GRACE and budget.retry_left() == 10
     clock.now += 10

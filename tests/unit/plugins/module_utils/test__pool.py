@@ -64,22 +64,13 @@ def test_no_item_starts_past_the_deadline():
     assert map_bounded(lambda i: i, [1, 2], max_workers=2, deadline=deadline) == [1, 2]
 
 
-class Client:
-    """A stand-in ApiClient: only its public ``deadline``."""
-
-    def __init__(self, deadline):
-        self.deadline = deadline
-
-
-def test_read_each_takes_the_runs_deadline_or_a_client_carrying_it():
+def test_read_each_takes_the_runs_deadline():
     clock = [0.0]
     deadline = Deadline(5, lambda: clock[0])
     clock[0] = 6
-    for given in (deadline, Client(deadline)):
-        with pytest.raises(DeadlineExceeded, match="before the read of job 1 of 2 could start"):
-            read_each(lambda i: i, ["j1", "j2"], {"max_concurrent_requests": 2}, given, "job")
-    for given in (None, Client(None), object()):
-        assert read_each(str.upper, ["j1", "j2"], {}, given, "job") == ["J1", "J2"]
+    with pytest.raises(DeadlineExceeded, match="before the read of job 1 of 2 could start"):
+        read_each(lambda i: i, ["j1", "j2"], {"max_concurrent_requests": 2}, deadline, "job")
+    assert read_each(str.upper, ["j1", "j2"], {}, None, "job") == ["J1", "J2"]
 
 
 @pytest.mark.parametrize("workers", [0, 65, "eight", None])
