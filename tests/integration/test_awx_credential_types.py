@@ -47,6 +47,7 @@ from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet.
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet.orchestrator import PuppetJobStatus
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace import (
     RackspaceBackupAgentEvents,
+    RackspaceBackupStart,
     RackspaceBackupStatus,
 )
 from tests.integration.helpers import BIN, ansible_env, run_adhoc, run_playbook
@@ -59,7 +60,7 @@ VENDORS = {
     "cortex_xdr": (CortexXdr,),
     "cybereason": (Cybereason,),
     "puppet": (PuppetActivityEvents, PuppetJobStatus),
-    "rackspace": (RackspaceBackupStatus, RackspaceBackupAgentEvents),
+    "rackspace": (RackspaceBackupStatus, RackspaceBackupAgentEvents, RackspaceBackupStart),
 }
 
 

@@ -139,6 +139,12 @@ PLUGINS = {
                 "api_key": {"username": USER, "api_key": KEY, "identity_url": "{base}/identity"},
                 "password": {"username": USER, "password": PASSWORD, "identity_url": "{base}/identity"}},
         raw=rackspace_backup_raw, lookup=True),
+    "rackspace_backup_start": dict(
+        common={"configuration_ids": ["148325"], "project_id": "110011", "api_version": "v2", "wake_agents": False},
+        styles={"token": {"token": TOKEN},
+                "api_key": {"username": USER, "api_key": KEY, "identity_url": "{base}/identity"},
+                "password": {"username": USER, "password": PASSWORD, "identity_url": "{base}/identity"}},
+        raw=lambda: {"id": "b1", "state": "start_requested", "echo": ECHO}, lookup=False),
     "rackspace_backup_agent_events": dict(
         common={"agent_id": "agent-1", "project_id": "110011"},
         styles={"token": {"token": TOKEN},

@@ -7,7 +7,8 @@ plugins/doc_fragments/rackspace.py and the modules' DOCUMENTATION.
 
 Each entry may carry ``env`` (environment variables it falls back to) and ``range`` (inclusive
 bounds checked before any request by ``Vendor.check_options``) beside its Ansible keys. The
-paging parameters behind the ranges: docs/dev/vendors/rackspace.md ("Agent events").
+paging parameters behind the ranges: docs/dev/vendors/rackspace.md ("Agent events"); the wake-up
+delay's: docs/dev/vendors/rackspace.md ("Starting actions").
 """
 
 from __future__ import absolute_import, division, print_function
@@ -53,4 +54,14 @@ EVENTS_OPTIONS = dict(CONNECTION_OPTIONS, **{
     "event_types": {"type": "list", "elements": "str", "default": []},
     # Below the events' lifetime (about 60 s), so a slow poll cannot miss a request's events.
     "wait_max_interval": {"type": "float", "default": 20.0},
+})
+
+# rackspace_backup_start (start.py): one backup per configuration, each its own request. The vendor
+# says to wait 10 to 20 seconds after waking the agents; 300 bounds the wait a task may ask for.
+START_OPTIONS = dict(CONNECTION_OPTIONS, **{
+    "configuration_ids": {"type": "list", "elements": "str", "required": True},
+    "wake_agents": {"type": "bool", "default": True},
+    "wake_agents_delay": {"type": "float", "default": 15.0, "range": (0.0, 300.0), "unit": "seconds"},
+    "api_version": {"type": "str", "default": "auto", "choices": ["auto", V1, V2]},
+    "include_raw": {"type": "bool", "default": True},
 })
