@@ -148,7 +148,7 @@ def _full_page(fault: Any) -> Any:
 
 def _trickled(response: Response, rate: float) -> Response:
     """Send ``response``'s body ``rate`` bytes a second: a client with only a per-read socket
-    timeout never times out (issue 11: a byte a second held a wait_timeout=10 run for 125 s)."""
+    timeout never times out (a byte a second once held a wait_timeout=10 run for 125 s)."""
     data = response.get_data()
     step = max(int(rate), 1)
     pause = step / rate

@@ -56,7 +56,9 @@ def parse_iso(text: str) -> float:
 
 
 class Fault:
-    """One injected fault, matched on method and path prefix, used ``count`` times.
+    """One injected fault, matched on method and path prefix, used ``count`` times, or, with
+    ``seconds``, on every matching request for that many seconds from now (an outage: ``status``
+    503, or ``reset`` dropping every connection), then gone.
 
     ``trickle`` lets the route answer as usual but sends its body ``rate`` bytes a second (the
     headers, with Content-Length, go at once). ``endless`` answers ``body`` with 200 to every
@@ -71,7 +73,14 @@ class Fault:
             raise ValueError("unknown fault kind %r" % self.kind)
         self.path = spec.get("path", "/")
         self.method = (spec.get("method") or "").upper()
-        self.count = int(spec.get("count", 1000000 if self.kind == "endless" else 1))
+        self.until = None
+        if spec.get("seconds") is not None:
+            seconds = float(spec["seconds"])
+            if not 0 < seconds <= 3600:
+                raise ValueError("seconds is the length of the outage, more than 0 and at most 3600")
+            self.until = time.monotonic() + seconds
+        unlimited = self.kind == "endless" or self.until is not None
+        self.count = int(spec.get("count", 1000000 if unlimited else 1))
         self.status = int(spec.get("status", 503))
         self.retry_after = spec.get("retry_after")
         self.delay = float(spec.get("delay", 0))
@@ -86,6 +95,10 @@ class Fault:
         if self.method and self.method != method:
             return False
         return path.startswith(self.path)
+
+    def over(self) -> bool:
+        """Whether an outage's time has passed (a fault without ``seconds`` lasts until used up)."""
+        return self.until is not None and time.monotonic() >= self.until
 
 
 class SimState:
@@ -126,6 +139,7 @@ class SimState:
 
     def take_fault(self, method: str, path: str) -> Fault | None:
         with self.lock:
+            self.faults[:] = [f for f in self.faults if not f.over()]
             for fault in self.faults:
                 if fault.count > 0 and fault.matches(method, path):
                     fault.count -= 1

@@ -1,4 +1,5 @@
-"""The simulator's generic faults that a slow or endless server plays: trickle and endless."""
+"""The simulator's generic faults that a slow, endless or unreachable server plays: trickle, endless, and
+outages (503 or dropped connections for some seconds)."""
 
 from __future__ import annotations
 
@@ -53,3 +54,33 @@ def test_unknown_fault_kind_is_refused(simulator):
     assert answer.status_code == 400 and answer.json()["error"] == "unknown fault kind 'teleport'"
     answer = requests.post(simulator.http_url + "/_sim/faults", json={"kind": "trickle", "rate": 0}, timeout=10)
     assert answer.status_code == 400 and "bytes per second" in answer.json()["error"]
+
+
+def test_an_outage_answers_503_to_every_matching_request_for_its_seconds_then_ends(simulator):
+    simulator.fault(kind="status", status=503, path=STATUS, seconds=1.5, retry_after=1)
+    started = time.monotonic()
+    during = [requests.get(simulator.http_url + STATUS, headers=AUTH, timeout=10) for _ in range(5)]
+    assert [a.status_code for a in during] == [503] * 5 and during[0].headers["Retry-After"] == "1"
+    assert requests.get(simulator.http_url + "/api/fleet/agents", headers=AUTH, timeout=10).status_code != 503
+    time.sleep(max(1.6 - (time.monotonic() - started), 0))
+    assert requests.get(simulator.http_url + STATUS, headers=AUTH, timeout=10).status_code == 200
+    assert simulator.state.faults == []  # an outage that is over is gone
+
+
+def test_an_outage_of_dropped_connections(simulator):
+    simulator.fault(kind="reset", path=STATUS, seconds=1.0)
+    started = time.monotonic()
+    for _ in range(3):
+        try:
+            requests.get(simulator.http_url + STATUS, headers=AUTH, timeout=10)
+        except requests.exceptions.ConnectionError:
+            continue
+        raise AssertionError("the connection was not dropped")
+    time.sleep(max(1.1 - (time.monotonic() - started), 0))
+    assert requests.get(simulator.http_url + STATUS, headers=AUTH, timeout=10).status_code == 200
+
+
+def test_an_outage_length_out_of_range_is_refused(simulator):
+    for seconds in (0, -1, 3601, "soon"):
+        answer = requests.post(simulator.http_url + "/_sim/faults", json={"kind": "status", "seconds": seconds}, timeout=10)
+        assert answer.status_code == 400, seconds
