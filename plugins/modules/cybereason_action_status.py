@@ -23,6 +23,13 @@ description:
     C(AbortTimeout), C(EndedWith*), C(Msi*), C(NotSupported), C(UnknownProbe), ...), aborted
     (C(Aborted)) or pending (C(Pending), C(Started), C(InProgress), C(Disconnected), ...). A stats key
     the module does not know is reported in RV(actions[].unknown_stats) and never counted as a success.
+  - The keys of upgrades and uninstalls. C(UpgradePackageDownloaded) and C(NewPackageDownloaded) are steps
+    (pending while the batch runs, failed if it ends there); C(IncompatibleVersionInstalled),
+    C(MissingPackageFromFileSystem), C(InvalidCertificate), C(SelfProtectEnabled), C(UninstallerLaunchFailure)
+    and C(OsNotSupportedForUninstallation) are failed. C(Uninstalled) is a success only in a batch whose
+    C(actionType) is C(Uninstall) (without regard to case); in any other batch, an upgrade included, the
+    sensor is gone and it is failed. Cybereason does not document these keys; each reading is the one that
+    never counts a sensor as succeeded wrongly.
   - C(AbortTimeout) and C(abortTimeout=true) mean the sensor's own timeout settings aborted the action
     (Cybereason's field description); no person asked for it, so those sensors are failed targets and
     the batch is judged by its sensors (partial or failed), with O(allowed_failures) deciding. One
@@ -56,7 +63,8 @@ options:
   action_ids:
     description:
       - Batch ids, as returned in C(batchId) by C(POST /rest/sensors/action/upgrade), C(restart),
-        C(schedulerScan) and the other sensor actions. They are whole numbers and often negative;
+        C(schedulerScan) and the other sensor actions (the C(action_id) of
+        M(actiongate.agents.cybereason_sensor_action)). They are whole numbers and often negative;
         numbers and strings are both accepted.
       - When empty, the module lists every current or queued batch instead (see O(action_types)).
       - An id that is not listed fails the module with a message naming it.
@@ -73,6 +81,7 @@ extends_documentation_fragment:
 seealso:
   - plugin: actiongate.agents.cybereason_action_status
     plugin_type: lookup
+  - module: actiongate.agents.cybereason_sensor_action
   - name: Cybereason Retrieve Sensor Actions API
     description: The endpoint this module reads.
     link: https://api-doc.cybereason.com/en/latest/APIReference/SensorAPI/retrieveActions.html

@@ -42,8 +42,9 @@ requirements:
 options:
   action:
     description:
-      - The sensor action. V(upgrade) upgrades the sensors to the version the server offers (Cybereason's upgrade
-        takes no version); V(restart) restarts them; V(scan) runs an anti-malware scan of O(scan_type).
+      - The sensor action. V(upgrade) upgrades the sensors to the sensor version the server deploys (the request
+        names no version; no public client sends one); V(restart) restarts them; V(scan) runs a malware scan of
+        O(scan_type).
     type: str
     required: true
     choices: [upgrade, restart, scan]
