@@ -226,7 +226,8 @@ def test_adhoc_with_env_login_and_a_wrong_password_secret_free(simulator):
 def test_a_stale_token_with_credentials_is_renewed_by_a_read_before_the_one_start(simulator, tmp_path):
     expired = simulator.control("POST", "/puppet/tokens", {"lifetime": "1m"})["token"]
     simulator.control("POST", "/puppet/tokens/expire", {"token": expired})
-    args = dict(login(simulator), token=expired)
+    args = login(simulator)
+    args["token"] = expired
     run = run_playbook(tmp_path, [start_task(simulator, command="deploy", nodes=["a.example.com"], **args)])
     started = run.task("start")
     assert not started.get("failed"), started
