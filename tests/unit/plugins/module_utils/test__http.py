@@ -202,3 +202,136 @@ def test_time_left_is_the_deadlines_or_one_request_timeout():
     api.deadline = Deadline(600, clock)
     clock.now += 100
     assert api.time_left() == 500.0
+
+
+# ---- under a wait: an outage is ridden out to the deadline ---------------------------------------
+
+def waiting_client(clock, seconds=120, **kwargs):
+    retries = []
+    api = client(clock, deadline=Deadline(seconds, clock), **kwargs)
+    api.on_retry = lambda text, troubled, attempts: retries.append((text, troubled, attempts))
+    return api, retries
+
+
+def test_under_a_wait_a_503_outage_is_retried_past_six_attempts_with_capped_delays(wire):
+    script, sent = wire
+    script += [answer(503, "{}")] * 12 + [answer()]
+    clock = FakeClock()
+    api, retries = waiting_client(clock)
+    assert api.get_json("/api") == {"items": []}
+    assert len(sent) == 13
+    assert clock.sleeps == [1.0, 2.0, 4.0, 8.0] + [10.0] * 8  # capped at WAIT_RETRY_CAP
+    assert [r[2] for r in retries] == list(range(1, 13))
+    assert retries[0] == ("Kibana GET /api answered HTTP 503", 0.0, 1)
+    assert retries[-1][1] == pytest.approx(sum(clock.sleeps[:-1]))  # failing since the first attempt
+
+
+def test_under_a_wait_the_backoff_is_jittered_between_half_and_all_of_its_step(wire):
+    script, sent = wire
+    script += [answer(503, "{}")] * 8 + [answer()]
+    clock = FakeClock()
+    asked = []
+    api = ApiClient("https://kibana.example", "Kibana", clock=clock, sleep=clock.sleep, deadline=Deadline(120, clock),
+                    jitter=lambda low, high: asked.append((low, high)) or low)
+    api.get_json("/api")
+    assert asked == [(0.5, 1.0), (1.0, 2.0), (2.0, 4.0), (4.0, 8.0), (5.0, 10.0), (5.0, 10.0), (5.0, 10.0), (5.0, 10.0)]
+    assert clock.sleeps == [low for low, _high in asked]
+
+
+@pytest.mark.parametrize("failure", [
+    lambda: Failure("connecting to", exc=ConnectionRefusedError("Connection refused")),
+    lambda: Failure("waiting for the answer of", exc=ConnectionResetError("Connection reset by peer")),
+])
+def test_under_a_wait_dropped_connections_are_retried_until_the_vendor_is_back(wire, failure):
+    script, sent = wire
+    script += [failure] * 12 + [answer()]
+    clock = FakeClock()
+    api, retries = waiting_client(clock)
+    assert api.get_json("/api") == {"items": []} and len(sent) == 13
+    assert retries[0][0].startswith("Could not reach Kibana at https://kibana.example: ")
+
+
+def test_under_a_wait_an_outage_until_the_deadline_lands_its_last_try_on_it_and_keeps_the_trouble(wire):
+    script, sent = wire
+    script += [answer(503, '{"message": "down for maintenance"}')] * 100
+    clock = FakeClock()
+    api, retries = waiting_client(clock, seconds=30)
+    with pytest.raises(DeadlineExceeded) as caught:
+        api.get_json("/api/status")
+    assert clock.now == pytest.approx(1030.0)  # the last attempt was sent at the deadline, none after
+    assert sum(clock.sleeps) == pytest.approx(30.0) and len(sent) == len(clock.sleeps) + 1
+    assert str(caught.value) == ("Ran out of time (wait_timeout=30) while retrying: Kibana GET /api/status failed: "
+                                 "HTTP 503 down for maintenance (%d attempts in 30.0 s)." % len(sent))
+
+
+@pytest.mark.parametrize("method, idempotent, retried", [
+    ("GET", None, True),
+    ("POST", True, True),  # a read the vendor marks safe to repeat (a status POST, a login)
+    ("POST", None, False),  # a start: never repeated
+    ("PUT", None, False),  # idempotent, but not a read: a 500 can mean it ran
+])
+def test_under_a_wait_a_500_is_retried_on_a_read_only(wire, method, idempotent, retried):
+    script, sent = wire
+    script += [answer(500, '{"message": "boom"}'), answer()]
+    clock = FakeClock()
+    api, _retries = waiting_client(clock)
+    if retried:
+        api.request(method, "/api", idempotent=idempotent)
+        assert len(sent) == 2
+    else:
+        with pytest.raises(ApiError, match="HTTP 500 boom"):
+            api.request(method, "/api", idempotent=idempotent)
+        assert len(sent) == 1
+
+
+def test_without_a_wait_a_500_is_not_retried(wire):
+    script, sent = wire
+    script += [answer(500, '{"message": "boom"}'), answer()]
+    with pytest.raises(ApiError, match="HTTP 500 boom"):
+        client(FakeClock()).get_json("/api")
+    assert len(sent) == 1
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_under_a_wait_refusals_are_still_never_retried(wire, status):
+    script, sent = wire
+    script += [answer(status, "{}"), answer()]
+    api, retries = waiting_client(FakeClock())
+    with pytest.raises(AuthError):
+        api.get_json("/api")
+    assert len(sent) == 1 and retries == []
+
+
+def test_under_a_wait_a_start_is_never_retried_even_on_a_reset(wire):
+    script, sent = wire
+    script += [Failure("waiting for the answer of", exc=ConnectionResetError("reset")), answer()]
+    api, retries = waiting_client(FakeClock())
+    with pytest.raises(TransportError, match=r"^Could not reach Kibana .*\(1 attempt in 0\.0 s\)\.$") as caught:
+        api.post_json("/api/fleet/agents/bulk_upgrade", {"agents": ["a1"]})
+    assert not isinstance(caught.value, DeadlineExceeded) and len(sent) == 1 and retries == []
+
+
+def test_under_a_wait_a_retry_after_past_the_deadline_is_not_waited_for(wire):
+    script, sent = wire
+    script += [answer(429, "{}", {"Retry-After": "90"}), answer()]
+    clock = FakeClock()
+    api, _retries = waiting_client(clock, seconds=30)
+    with pytest.raises(DeadlineExceeded, match=r"HTTP 429 .*\(1 attempt in 0\.0 s; the server asked to wait 90 s more "
+                                               r"\(Retry-After\)\)\.$"):
+        api.get_json("/api")
+    assert clock.sleeps == [] and len(sent) == 1
+
+
+def test_a_week_of_attempts_does_not_overflow_the_backoff(wire):
+    clock = FakeClock()
+    api, _retries = waiting_client(clock, seconds=604800)
+    budget = _http.Budget("Kibana GET /api", 30, 6, api.deadline, clock)
+    assert api._retry_delay(ApiError("retryable HTTP 503", 503), answer(503, "{}"), 60000, budget) == 10.0
+
+
+def test_retry_notices_are_scrubbed(wire):
+    script, sent = wire
+    script += [Failure("connecting to", exc=ConnectionRefusedError("refused for %s" % KEY)), answer()]
+    api, retries = waiting_client(FakeClock())
+    api.get_json("/api")
+    assert KEY not in retries[0][0] and "refused for ********" in retries[0][0]

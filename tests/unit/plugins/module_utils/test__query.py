@@ -325,3 +325,58 @@ def test_run_vendor_module_scrubs_and_catches(scripted, work, expected):
     else:
         assert result["failed"] is True and result["msg"].startswith(
             "actiongate.agents.test_action failed unexpectedly (ZeroDivisionError: division by zero)")
+
+
+# ---- a failure mid-wait keeps what was known; the timeout's figures --------------------------------
+
+def test_an_error_mid_wait_fails_with_the_last_actions_polls_and_history(scripted):
+    scripted.script = [running(), ActionStatus("a1", "test", RUNNING, "RUNNING", targets={"total": 2, "succeeded": 1},
+                                               raw={"echo": KEY}),
+                       ApiError("Test GET /status failed: HTTP 400 no such field", 400)]
+    clock, sleep = fake_time()
+    secrets = Scripted.secret_registry(OPTIONS)
+    result, _warnings = run_query(Scripted, OPTIONS, secrets, "actiongate.agents.test_status", clock=clock, sleep=sleep)
+    assert result["failed"] and result["msg"] == "Test GET /status failed: HTTP 400 no such field"
+    assert result["polls"] == 3 and result["elapsed"] == 2.0 and result["terminal"] is False
+    assert result["actions"][0]["targets"]["succeeded"] == 1 and result["actions"][0]["raw"] == {"echo": "********"}
+    assert [h["targets"]["succeeded"] for h in result["history"]] == [0, 1]
+    assert (result["history_total"], result["history_dropped"]) == (2, 0)
+
+
+def test_an_error_on_the_first_poll_still_says_how_far_the_wait_got(scripted):
+    scripted.script = [ApiError("Test GET /status failed: HTTP 400", 400)]
+    clock, sleep = fake_time()
+    with pytest.raises(ApiError) as caught:
+        ActionQuery(Scripted, OPTIONS, clock=clock, sleep=sleep).run()
+    assert caught.value.result["actions"] == [] and caught.value.result["polls"] == 1
+    assert caught.value.result["history"] == [] and caught.value.result["succeeded"] is False
+
+
+def test_a_timeout_gives_the_runs_elapsed_time_and_wait_timeout_as_written(scripted):
+    """The deadline starts with the run: time before the first poll (a login) counts, as
+    wait_timeout counts it, and 5.0 is written as 5."""
+    now = [0.0]
+
+    def sleep(seconds):
+        now[0] += seconds
+
+    class SlowLogin(Scripted):
+        def statuses(self, action_ids, policy):
+            if not self.reads:
+                now[0] += 3  # logging in
+            self.reads.append(True)
+            return [policy.apply(running())]
+
+    options = dict(OPTIONS, wait_timeout=5.0)
+    with pytest.raises(ActionTimeout) as caught:
+        ActionQuery(SlowLogin, options, clock=lambda: now[0], sleep=sleep).run()
+    assert str(caught.value).startswith("Timed out after 5s waiting for Test action a1 (wait_timeout=5). Last state: a1:")
+    assert caught.value.result["elapsed"] == 5.0
+
+
+def test_retry_notices_reach_on_trouble_only_while_waiting(scripted):
+    seen = []
+    query = ActionQuery(Scripted, OPTIONS, on_trouble=seen.append)
+    assert query.vendor.client.on_retry == seen.append
+    query = ActionQuery(Scripted, dict(OPTIONS, wait=False), on_trouble=seen.append)
+    assert getattr(query.vendor.client, "on_retry", None) is None

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.actiongate.agents.plugins.module_utils._deadline import Deadline
-from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionNotFound, DeadlineExceeded
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionNotFound, ApiError, DeadlineExceeded
 from ansible_collections.actiongate.agents.plugins.module_utils._status import (
     FAILED, RUNNING, SUCCEEDED, ActionStatus, FailurePolicy,
 )
-from ansible_collections.actiongate.agents.plugins.module_utils._waiter import wait
+from ansible_collections.actiongate.agents.plugins.module_utils._waiter import HISTORY_MAX, History, wait
 
 
 class FakeClock:
@@ -165,3 +165,67 @@ def test_without_a_deadline_one_of_timeout_seconds_on_clock_is_made():
     fetch, calls = scripted([status(RUNNING)])
     outcome = wait(fetch, timeout=30, interval=4, max_interval=4, clock=fake.clock, sleep=fake.sleep, jitter=no_jitter)
     assert outcome.reason == "timeout" and fake.now == pytest.approx(1030.0)
+
+
+# ---- an error ends the wait with what it knew; the history is bounded -------------------------------
+
+def test_an_error_mid_wait_is_raised_carrying_the_last_statuses_polls_and_history():
+    fake = FakeClock()
+    error = ApiError("Test GET /status failed: HTTP 404 gone", 404)
+    fetch, calls = scripted([status(RUNNING, succeeded=1)], [status(RUNNING, succeeded=2)], error)
+    with pytest.raises(ApiError) as caught:
+        run(fetch, fake)
+    outcome = caught.value.outcome
+    assert outcome.reason == "error" and outcome.polls == 3 and outcome.interrupted == str(error)
+    assert [s.targets["succeeded"] for s in outcome.statuses] == [2]
+    assert [h["targets"]["succeeded"] for h in outcome.history] == [1, 2] and outcome.history_total == 2
+    assert outcome.elapsed == pytest.approx(5.0)
+
+
+def test_not_found_past_its_grace_carries_the_outcome_too():
+    fake = FakeClock()
+    fetch, calls = scripted([status(RUNNING)], ActionNotFound("no a1", ["a1"]))
+    with pytest.raises(ActionNotFound) as caught:
+        run(fetch, fake, not_found_grace=0)
+    assert caught.value.outcome.polls == 2 and caught.value.outcome.statuses[0].state == RUNNING
+
+
+def many(polls_so_far, count=100):
+    """``count`` actions whose succeeded count changes on every poll."""
+    return [ActionStatus("action-%03d" % i, "test", RUNNING, "IN_PROGRESS",
+                         targets={"total": 1000, "succeeded": polls_so_far})
+            for i in range(count)]
+
+
+def test_history_keeps_each_actions_first_and_last_changes_within_the_cap():
+    history = History()
+    for poll in range(120):
+        history.record(many(poll), poll * 5.0)
+    entries = history.entries()
+    assert history.total == 12000 and history.keep() == HISTORY_MAX // 100 == 5
+    assert len(entries) == HISTORY_MAX and history.dropped() == 12000 - HISTORY_MAX
+    first = [e for e in entries if e["action_id"] == "action-007"]
+    assert [e["targets"]["succeeded"] for e in first] == [0, 116, 117, 118, 119]  # the first, then the last four
+    assert [e["elapsed"] for e in entries] == sorted(e["elapsed"] for e in entries)  # in the order they came
+
+
+def test_history_of_one_action_keeps_its_first_and_its_last_nine():
+    history = History()
+    for poll in range(40):
+        history.record(many(poll, count=1), float(poll))
+    assert [e["targets"]["succeeded"] for e in history.entries()] == [0] + list(range(31, 40))
+    assert (history.total, history.dropped()) == (40, 30)
+
+
+def test_history_of_a_thousand_actions_keeps_at_least_the_first_and_the_last():
+    history = History()
+    for poll in range(3):
+        history.record(many(poll, count=1000), float(poll))
+    assert history.keep() == 2 and len(history.entries()) == 2000 and history.dropped() == 1000
+
+
+def test_a_short_wait_keeps_every_change():
+    fake = FakeClock()
+    fetch, calls = scripted([status(RUNNING)], [status(RUNNING, succeeded=1)], [status(SUCCEEDED, succeeded=10)])
+    outcome = run(fetch, fake)
+    assert len(outcome.history) == outcome.history_total == 3 and outcome.history_dropped == 0

@@ -70,3 +70,35 @@ def test_lines_are_scrubbed_and_long_lists_summarised():
     progress.on_poll(many, 1, 0.0)
     assert len(lines) == 1 and "tok" not in lines[0]
     assert lines[0].count("id-********-") == 20 and lines[0].endswith(" ... and 5 more")
+
+
+def test_an_unreachable_vendor_is_noticed_at_once_then_at_most_every_interval_then_answering_again():
+    clock = FakeClock()
+    lines: list[tuple[float, str]] = []
+    progress = Progress("Elastic Fleet", 10, say=lambda text: lines.append((clock.now, text)), clock=clock, sleep=clock.sleep)
+    progress.on_poll(statuses("running", 1), 1, 0.0)
+    clock.now += 4  # the next poll meets the outage
+    for attempt in range(1, 9):  # the client retries every 3 s
+        progress.on_trouble("Elastic Fleet GET /api/fleet/agents/action_status answered HTTP 503",
+                            (attempt - 1) * 3.0, attempt)
+        clock.now += 3
+    progress.on_poll(statuses("running", 2), 2, clock.now - 100.0)
+    notices = [(round(at - 100.0), text) for at, text in lines[1:]]
+    assert [at for at, _text in notices] == [4, 16, 28, 28]
+    assert notices[0][1] == ("Elastic Fleet: unreachable since 4s into the wait (for 0s, 1 attempt of this call), "
+                             "retrying until the deadline: Elastic Fleet GET /api/fleet/agents/action_status answered HTTP 503")
+    assert "unreachable since 4s into the wait (for 12s, 5 attempts of this call)" in notices[1][1]
+    assert notices[-2][1].startswith("Elastic Fleet: answering again after 24s unreachable")
+    assert "waiting 28s, 2 polls" in notices[-1][1]
+
+
+def test_unreachable_notices_are_scrubbed_and_silent_with_interval_zero():
+    secrets = SecretRegistry(["tok&en/=1"])
+    lines: list[str] = []
+    Progress("Elastic Fleet", 1, say=lines.append, scrub=secrets.scrub).on_trouble("refused for tok&en/=1", 0.0, 1)
+    assert len(lines) == 1 and "tok&en" not in lines[0]
+    quiet: list[str] = []
+    progress = Progress("Elastic Fleet", 0, say=quiet.append)
+    progress.on_trouble("refused", 0.0, 1)
+    progress.on_poll(statuses("running", 1), 1, 0.0)
+    assert quiet == []
