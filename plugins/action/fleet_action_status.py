@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet import Fleet
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet.session import Fleet
 from ansible_collections.actiongate.agents.plugins.plugin_utils._action import ActionStatusAction
 
 

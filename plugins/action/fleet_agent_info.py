@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet_agents import FleetAgents
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet.agents import FleetAgents
 from ansible_collections.actiongate.agents.plugins.plugin_utils._module_action import ModuleAction
 
 

@@ -67,7 +67,7 @@ _raw:
 """
 
 from ansible_collections.actiongate.agents.plugins.plugin_utils._lookup import ActionStatusLookup
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet import Fleet
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet.session import Fleet
 
 
 class LookupModule(ActionStatusLookup):

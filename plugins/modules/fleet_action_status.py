@@ -173,7 +173,7 @@ history:
 """
 
 from ansible_collections.actiongate.agents.plugins.module_utils._runner import run_status_module
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet import Fleet
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet.session import Fleet
 
 
 def main():

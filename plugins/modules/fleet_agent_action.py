@@ -212,7 +212,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.actiongate.agents.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.actiongate.agents.plugins.module_utils._runner import argument_spec, run_vendor_module
 from ansible_collections.actiongate.agents.plugins.module_utils._vendor import CONNECTION_SPEC
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet import FleetActions
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet.actions import FleetActions
 
 
 def require_requests_on_target(module):

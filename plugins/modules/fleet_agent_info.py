@@ -169,7 +169,7 @@ from ansible_collections.actiongate.agents.plugins.module_utils._runner import (
     run_vendor_module,
 )
 from ansible_collections.actiongate.agents.plugins.module_utils._vendor import CONNECTION_SPEC
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet_agents import FleetAgents
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet.agents import FleetAgents
 
 
 def main():

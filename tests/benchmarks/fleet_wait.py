@@ -13,7 +13,7 @@ long, and three whole ``ansible-playbook`` runs are measured:
 Printed per run: CPU seconds of the whole run (user + system of ansible-playbook and all its
 children), wall time, requests the simulator served, and detection lag (from the moment the
 action became terminal to the moment the play's next task reached the simulator). Then the CPU
-ratios. Run: ``.venv/bin/python -m tests.benchmarks.fleet_wait [--durations 30 120]``.
+ratios. Run: ``.venv/bin/python tests/benchmarks/fleet_wait.py [--durations 30 120]`` (or ``-m tests.benchmarks.fleet_wait``).
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ import time
 from pathlib import Path
 
 import requests
+
+if __package__ in (None, ""):  # run as a file: the repository root is what ``tests`` is imported from
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.benchmarks._play import run_measured
 from tests.simulator.server import Simulator

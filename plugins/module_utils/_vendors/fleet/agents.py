@@ -4,14 +4,11 @@
 # PRIVATE: this file is not a public API of the collection and may change without notice.
 """Elastic Fleet agents: ``GET /api/fleet/agents`` (Kibana), for ``fleet_agent_info``.
 
-Facts from Kibana's route schema (``elastic/kibana``
-``x-pack/platform/plugins/shared/fleet/server/types/rest_spec/agent.ts``, ``GetAgentsRequestSchema``,
-``AgentResponseSchema``, ``GetAgentsResponseSchema``): ``page`` is 1-based, ``perPage`` defaults
-to 20, ``page * perPage`` may not exceed 10,000 (``SO_SEARCH_LIMIT``), ``kuery`` is KQL over the
-agent fields (``agent.id``, ``agent.version``, ...), ``showInactive`` defaults to false. The answer
-is ``{items, total, page, perPage}``; Kibana 8 also sends the same agents as ``list`` (deprecated),
-Kibana 7 only ``list``. The agent's version is ``agent.version`` and
-``local_metadata.elastic.agent.version``.
+``page`` is 1-based, ``page * perPage`` may not exceed 10,000 (``SO_SEARCH_LIMIT``), ``kuery`` is
+KQL over the agent fields (``agent.id``, ``agent.version``, ...), ``showInactive`` defaults to
+false. The answer is ``{items, total, page, perPage}``; Kibana 8 also sends the same agents as
+``list`` (deprecated), Kibana 7 only ``list``. The agent's version is ``agent.version`` and
+``local_metadata.elastic.agent.version``. Sources: docs/dev/vendors/fleet.md, "Agents".
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,24 +16,20 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError, ConfigError
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet import CONNECTION_OPTIONS, Fleet
+from ansible_collections.actiongate.agents.plugins.module_utils._shape import describe, ident, text, timestamp, whole_number
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet.argspec import (
+    AGENTS_MODULE_KWARGS, AGENTS_OPTIONS, SEARCH_LIMIT,
+)
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet.session import Fleet
 
-SEARCH_LIMIT = 10000  # SO_SEARCH_LIMIT: page * perPage may not exceed it
 IDS_PER_QUERY = 100  # keeps one kuery well under Kibana's maximum length
 
 
 class FleetAgents(Fleet):
     """Reads agents (id, version, status) with the Fleet vendor's client and auth."""
 
-    OPTIONS = dict([(name, Fleet.OPTIONS[name]) for name in CONNECTION_OPTIONS], **{
-        "agents": {"type": "list", "elements": "str", "default": []},
-        "kuery": {"type": "str"},
-        "show_inactive": {"type": "bool", "default": False},
-        "version": {"type": "str"},
-        "per_page": {"type": "int", "default": 100},
-    })
-    MODULE_KWARGS = dict(Fleet.MODULE_KWARGS, mutually_exclusive=[("agents", "kuery")])
-    OPTION_RANGES = {"per_page": (1, SEARCH_LIMIT)}
+    OPTIONS = AGENTS_OPTIONS
+    MODULE_KWARGS = AGENTS_MODULE_KWARGS
 
     def run(self):
         """The module result: the agents, the ids not found, and (with ``version``) who is on it."""
@@ -95,29 +88,33 @@ class FleetAgents(Fleet):
         items = body.get("items", body.get("list")) if isinstance(body, dict) else None
         if not isinstance(items, list):
             raise self.unexpected("without an items list", body)
-        total = body.get("total")
-        if isinstance(total, bool) or not isinstance(total, int):
-            total = len(items)
-        return items, total
+        # A total that is not a count (Kibana's schema: a number) stops the paging at this page.
+        total = whole_number(body.get("total"), allow_text=False)
+        return items, len(items) if total is None else total
 
     def parse_agent(self, item, position):
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+        """One agent record, read with the ``_shape`` rules: an id (``ident``) or the collection's
+        error; words and times of another type read as None. A version that is not text is kept
+        described (``a number (8.15)``), so it can never equal the version asked for (fail safe)."""
+        agent_id = ident(item.get("id")) if isinstance(item, dict) else None
+        if agent_id is None:
             raise self.unexpected("with item %d that has no id" % (position + 1), item)
         local = _dig(item, "local_metadata", "elastic", "agent", "version")
         reported = _dig(item, "agent", "version")
-        versions = [str(v) for v in (local, reported) if v not in (None, "")]
+        versions = [v if isinstance(v, str) else describe(v) for v in (local, reported) if v not in (None, "")]
         upgrade = item.get("upgrade_details") if isinstance(item.get("upgrade_details"), dict) else {}
+        active = item.get("active")
         return {
-            "id": item["id"],
+            "id": agent_id,
             "version": versions[0] if versions else None,
             "versions": sorted(set(versions)),
-            "status": item.get("status"),
-            "active": item.get("active"),
-            "hostname": _dig(item, "local_metadata", "host", "hostname"),
-            "policy_id": item.get("policy_id"),
-            "upgraded_at": item.get("upgraded_at"),
-            "upgrade_state": upgrade.get("state"),
-            "upgrade_target_version": upgrade.get("target_version"),
+            "status": text(item.get("status")),
+            "active": active if isinstance(active, bool) else None,
+            "hostname": text(_dig(item, "local_metadata", "host", "hostname")),
+            "policy_id": ident(item.get("policy_id")),
+            "upgraded_at": timestamp(item.get("upgraded_at")),
+            "upgrade_state": text(upgrade.get("state")),
+            "upgrade_target_version": text(upgrade.get("target_version")),
         }
 
     def unexpected(self, what, body):

@@ -22,8 +22,8 @@ from ansible_collections.actiongate.agents.plugins.action import fleet_agent_act
 from ansible_collections.actiongate.agents.plugins.action import fleet_agent_info as action_agent_info
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ConfigError
 from ansible_collections.actiongate.agents.plugins.module_utils._runner import ISSUES, vendor_result
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet import FleetActions
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet_agents import FleetAgents
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet.actions import FleetActions
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet.agents import FleetAgents
 from ansible_collections.actiongate.agents.plugins.modules import fleet_agent_action, fleet_agent_info
 
 SECRET = "Zx9/q+Lm=42-fleet-api-key"  # its URL-encoded and base64 forms differ from it

@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionGateError, ApiError, ConfigError
 from ansible_collections.actiongate.agents.plugins.module_utils._status import FailurePolicy
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet import Fleet, FleetActions, items_of
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet.actions import FleetActions
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet.parse import items_of
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet.session import Fleet
 
 FIXTURES = Path(__file__).parents[3] / "fixtures"
 FIXTURE = FIXTURES / "fleet" / "action_status.json"
@@ -24,7 +26,7 @@ EXAMPLES = {"count": 0}
 
 @pytest.fixture(scope="module", autouse=True)
 def print_examples_run():
-    """The figure issue 11 asks for: hypothesis examples fed to the Fleet parser (shown with -s)."""
+    """How many hypothesis examples were fed to the Fleet parser (shown with -s)."""
     yield
     print("\nfleet parser: %d hypothesis examples run" % EXAMPLES["count"])
 
@@ -239,17 +241,18 @@ def test_parser_over_recorded_answers(path):
 # ---- shape checks: any JSON gives statuses or the collection's own error --------------------------
 
 @pytest.mark.parametrize("body, message", [
-    ([], "answer is a list, not an object with an items list"),
+    ([], "answer is an array, not an object with an items list"),
     ({"items": None}, "answer has no items list"),
-    ({"items": {"a": 1}}, "answer has items that is an object, not a list"),
-    ({"items": [1]}, "item 0 is the number 1, not an object"),
+    ({"items": {"a": 1}}, "answer has items that is an object, not an array"),
+    ({"items": [1]}, "item 0 is a number, not an object"),
     ({"items": [{"actionId": "a", "status": "COMPLETE"}, {}, {}, {"status": "COMPLETE"}]}, "item 1 has no actionId"),
-    ({"items": [{"actionId": ["x"], "status": "COMPLETE"}]}, "item 0 has an actionId that is a list"),
-    ({"items": [{"actionId": "a"}]}, "item 0 (actionId a) has no status"),
-    ({"items": [{"actionId": "a", "status": 3}]}, "item 0 (actionId a) has a status that is the number 3"),
-    ({"items": [{"actionId": "a", "status": "COMPLETE", "nbAgentsAck": "two"}]}, "nbAgentsAck the string 'two'"),
-    ({"items": [{"actionId": "a", "status": "COMPLETE", "nbAgentsFailed": -1}]}, "nbAgentsFailed the number -1"),
-    ({"items": [{"actionId": "a", "status": "FAILED", "latestErrors": "boom"}]}, "latestErrors that is the string"),
+    ({"items": [{"actionId": ["x"], "status": "COMPLETE"}]}, "item 0 has an actionId that is an array, not an id"),
+    ({"items": [{"actionId": "  "}]}, "item 0 has no actionId"),
+    ({"items": [{"actionId": "a"}]}, "item 0 (actionId a) status is missing"),
+    ({"items": [{"actionId": "a", "status": 3}]}, "item 0 (actionId a) status is a number, not a string"),
+    ({"items": [{"actionId": "a", "status": "COMPLETE", "nbAgentsAck": "2"}]}, "nbAgentsAck is a string, not a count"),
+    ({"items": [{"actionId": "a", "status": "COMPLETE", "nbAgentsFailed": -1}]}, "nbAgentsFailed is a number, not a count"),
+    ({"items": [{"actionId": "a", "status": "FAILED", "latestErrors": "boom"}]}, "latestErrors is a string, not an array"),
     ({"items": [{"actionId": "a", "status": "FAILED", "latestErrors": [None]}]}, "latestErrors[0] is null"),
 ])
 def test_unexpected_shapes_are_named(body, message):
@@ -259,7 +262,7 @@ def test_unexpected_shapes_are_named(body, message):
     assert "Elastic Fleet: Kibana's action_status " in str(caught.value) and message in str(caught.value)
 
 
-def test_the_issue_example_message():
+def test_an_item_without_action_id_is_named_by_its_position():
     with pytest.raises(ApiError, match=r"Kibana's action_status item 3 has no actionId"):
         fleet().parse_item({"status": "COMPLETE"}, 3)
 
@@ -327,5 +330,5 @@ def test_fast_path_gives_what_the_checked_path_gives(policy):
     """parse_item's shortcut for the common shape must agree with the checked path, item for item."""
     vendor = fleet(rollout_passed=policy)
     for index, item in enumerate(RECORDED_ITEMS + [dict(ITEMS["running-1"], completionTime="t")]):
-        fast, checked = vendor.parse_item(item, index).as_dict(), vendor._checked(item, index).as_dict()
+        fast, checked = vendor.parse_item(item, index).as_dict(), vendor.reader.checked(item, index).as_dict()
         assert fast == checked, item["actionId"]

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionGateError
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet_agents import FleetAgents
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet.agents import FleetAgents
 
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),

@@ -1,7 +1,7 @@
-"""Fleet's fast parse (issue 15 item 3) holds to the checked path and to ActionStatus's constructor.
+"""Fleet's fast parse holds to the checked path and to ActionStatus's constructor.
 
-``parse_item`` reads the common shape with exact type checks and builds the status with
-``ActionStatus.counted``; anything else goes through ``_checked`` and the generic constructor.
+``StatusReader.item`` reads the common shape with exact type checks and builds the status with
+``ActionStatus.counted``; anything else goes through ``StatusReader.checked`` and the generic constructor.
 These tests feed both paths the same items, recorded and generated, and require the same result
 (or the same error), so the speed cannot change what a user is told.
 """
@@ -21,7 +21,7 @@ from ansible_collections.actiongate.agents.plugins.module_utils._errors import A
 from ansible_collections.actiongate.agents.plugins.module_utils._status import (
     STATES, TERMINAL_STATES, ActionStatus, FailurePolicy,
 )
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet import Fleet
+from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet.session import Fleet
 
 FIXTURES = Path(__file__).parents[3] / "fixtures"
 RECORDED_ITEMS = [item for path in sorted((FIXTURES / "recorded" / "fleet").glob("*.json"))
@@ -83,23 +83,24 @@ def outcome(parse, item):
 
 
 def took_fast_path(vendor, item):
-    """Whether parse_item answered without the checked path."""
+    """Whether StatusReader.item answered without the checked path."""
     calls = []
-    checked = vendor._checked
+    reader = vendor.reader
+    checked = reader.checked
 
     def spy(*args):
         calls.append(args)
         return checked(*args)
-    vendor._checked = spy
+    reader.checked = spy
     try:
-        outcome(vendor.parse_item, item)
+        outcome(reader.item, item)
     finally:
-        del vendor._checked
+        del reader.checked
     return not calls
 
 
 def assert_same(vendor, item):
-    fast, checked = outcome(vendor.parse_item, item), outcome(vendor._checked, item)
+    fast, checked = outcome(vendor.reader.item, item), outcome(vendor.reader.checked, item)
     assert fast == checked, item
     if fast[0] is not None:
         assert list(fast[0]) == list(checked[0])  # the same keys in the same order (the play output)
@@ -136,7 +137,7 @@ def test_a_bad_action_created_count_is_an_error_on_either_path():
     """The fast path checks nbAgentsActionCreated even when nbAgentsActioned is enough."""
     item = dict(RECORDED_ITEMS[1], nbAgentsActionCreated="lots")
     _result, error = assert_same(fleet(), item)
-    assert "nbAgentsActionCreated the string 'lots', not a count" in error
+    assert "nbAgentsActionCreated is a string, not a count" in error
 
 
 def test_errors_refusals_and_a_mapping_entry():
@@ -152,7 +153,7 @@ def test_errors_refusals_and_a_mapping_entry():
     assert (result["state"], result["targets"]) == ("failed", {"total": 3, "succeeded": 0, "failed": 3, "pending": 0})
 
 
-@pytest.mark.parametrize("entries, where", [([{}, None], "latestErrors[1] is null"), ([3], "latestErrors[0] is the number 3")])
+@pytest.mark.parametrize("entries, where", [([{}, None], "latestErrors[1] is null"), ([3], "latestErrors[0] is a number")])
 def test_a_bad_error_entry_is_named_by_its_position(entries, where):
     item = dict(RECORDED_ITEMS[1], latestErrors=entries)
     _result, error = assert_same(fleet(), item)
