@@ -185,6 +185,9 @@ class CybereasonStart(Cybereason):
             if warnings:
                 error.details = dict(error.details or {}, warnings=warnings)
             raise
+        except Exception:  # a bug: the shell reports it; the session still ends
+            self.logout(warnings)
+            raise
         self.logout(warnings)
         if warnings:
             result["warnings"] = warnings
@@ -226,8 +229,11 @@ class CybereasonStart(Cybereason):
         return no_id(where, look, what, batch)
 
     def logout(self, warnings):
-        """``close`` (the status side's logout), its trouble a warning."""
+        """``close`` (the status side's logout), its trouble a warning (as ``_query.ActionQuery.close``)."""
         try:
             self.close()
         except ActionGateError as error:
             warnings.append("Could not end the %s session: %s" % (self.LABEL, error))
+        except Exception as error:  # never let the logout turn a result into a crash
+            warnings.append("Could not end the %s session (unexpected %s: %s); please report this." % (
+                self.LABEL, type(error).__name__, error))

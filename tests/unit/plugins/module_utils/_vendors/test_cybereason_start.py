@@ -324,6 +324,16 @@ def test_a_failed_logout_is_a_warning_of_the_result_or_of_the_failure():
     assert raised.value.details["warnings"][0].startswith("Could not end the Cybereason session")
 
 
+def test_an_unexpected_error_still_logs_out_and_a_broken_logout_is_a_warning():
+    client = FakeClient(start=ZeroDivisionError("bug"))
+    with pytest.raises(ZeroDivisionError):
+        vendor(client).run()
+    assert paths(client)[-1] == ("GET", "/logout")
+    broken = FakeClient(start=answer(body={"batchId": 5, "totalNumberOfProbes": 2}), logout=KeyError("x"))
+    result = vendor(broken).run()
+    assert result["action_id"] == "5" and "unexpected KeyError" in result["warnings"][0]
+
+
 def test_the_403_hint_is_about_starting_actions():
     assert "to start sensor actions" in CybereasonStart.auth_hint(403, None)
     assert "read allActions" in Cybereason.auth_hint(403, None)
