@@ -21,9 +21,9 @@ from ansible_collections.actiongate.agents.plugins.module_utils._per_id_options 
 SECRET_OPTIONS = ("token", "password")
 
 CREDENTIALS = {
-    "token": {"type": "str", "no_log": True, "env": ["PUPPET_TOKEN"]},
-    "username": {"type": "str", "env": ["PUPPET_USERNAME"]},
-    "password": {"type": "str", "no_log": True, "env": ["PUPPET_PASSWORD"]},
+    "token": {"type": "str", "no_log": True, "env": ["PUPPET_TOKEN"], "header": True},
+    "username": {"type": "str", "env": ["PUPPET_USERNAME"], "header": "encoded"},
+    "password": {"type": "str", "no_log": True, "env": ["PUPPET_PASSWORD"], "header": "encoded"},
 }
 
 # GET /activity-api/v2/events: offset is zero-based; limit is a positive number of records,

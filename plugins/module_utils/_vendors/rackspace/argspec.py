@@ -25,13 +25,13 @@ SECRET_OPTIONS = ("token", "api_key", "password")
 
 CONNECTION_OPTIONS = {
     "url": {"type": "str", "env": ["RAX_BACKUP_URL"]},
-    "token": {"type": "str", "no_log": True, "env": ["RAX_AUTH_TOKEN"]},
+    "token": {"type": "str", "no_log": True, "env": ["RAX_AUTH_TOKEN"], "header": True},
     "identity_url": {"type": "str", "default": IDENTITY_URL, "env": ["RAX_IDENTITY_URL"]},
-    "username": {"type": "str", "env": ["RAX_USERNAME"]},
-    "api_key": {"type": "str", "no_log": True, "env": ["RAX_API_KEY"]},
-    "password": {"type": "str", "no_log": True, "env": ["RAX_PASSWORD"]},
+    "username": {"type": "str", "env": ["RAX_USERNAME"], "header": "encoded"},
+    "api_key": {"type": "str", "no_log": True, "env": ["RAX_API_KEY"], "header": "encoded"},
+    "password": {"type": "str", "no_log": True, "env": ["RAX_PASSWORD"], "header": "encoded"},
     "region": {"type": "str", "env": ["RAX_REGION"]},
-    "project_id": {"type": "str", "env": ["RAX_PROJECT_ID"]},
+    "project_id": {"type": "str", "env": ["RAX_PROJECT_ID"], "header": "encoded"},
 }
 
 # One backup or restore per request: the ids of a poll are read by a bounded pool of at most
