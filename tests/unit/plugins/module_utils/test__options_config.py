@@ -7,7 +7,9 @@ Pure: files under tmp_path, and a ``send_once`` that fails the test if anything 
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 
 import pytest
 
@@ -26,17 +28,8 @@ from ansible_collections.actiongate.agents.plugins.module_utils._vendor import (
     WAIT_SPEC,
     ca_path_setting,
 )
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cortex_xdr import CortexXdr, CortexXdrStart
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cybereason.session import Cybereason
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet.actions import FleetActions
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet.agents import FleetAgents
+from ansible_collections.actiongate.agents.plugins.module_utils._vendor import Vendor
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet.session import Fleet
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet.activity import PuppetActivityEvents
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet.orchestrator import PuppetJobStatus
-from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace.v2 import (
-    RackspaceBackupAgentEvents,
-    RackspaceBackupStatus,
-)
 
 CERT = b"-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n"
 KEY = b"-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n-----END PRIVATE KEY-----\n"
@@ -47,8 +40,24 @@ DER = bytes(bytearray([0x30, 0x82, 0x01, 0xb3, 0x30, 0x82, 0x01, 0x59, 0xa0, 0x0
 SECRET = "s3cr3t-KEY-value"
 NAMES = set(CONNECTION_SPEC) | set(WAIT_SPEC)
 DEFAULTS = dict((name, entry.get("default")) for name, entry in dict(CONNECTION_SPEC, **WAIT_SPEC).items())
-VENDORS = (Fleet, FleetActions, FleetAgents, CortexXdr, CortexXdrStart, Cybereason, PuppetActivityEvents, PuppetJobStatus, RackspaceBackupStatus,
-           RackspaceBackupAgentEvents)
+VENDOR_PACKAGE = "ansible_collections.actiongate.agents.plugins.module_utils._vendors"
+
+
+def vendor_classes():
+    """Every Vendor class of every vendor package (status, start and other modules alike)."""
+    package = importlib.import_module(VENDOR_PACKAGE)
+    for info in pkgutil.walk_packages(package.__path__, VENDOR_PACKAGE + "."):
+        importlib.import_module(info.name)
+    found, todo = {}, [Vendor]
+    while todo:
+        for cls in todo.pop().__subclasses__():
+            todo.append(cls)
+            if cls.OPTIONS and cls.__module__.startswith(VENDOR_PACKAGE):
+                found[cls.__name__] = cls
+    return [found[name] for name in sorted(found)]
+
+
+VENDORS = vendor_classes()
 
 
 def write(tmp_path, name, data):
@@ -254,6 +263,11 @@ def test_an_encoded_value_may_hold_any_printable_character():
         check_header_value("password", value, ENCODED)
     for value in (None, "", 12345, True):
         check_header_value("password", value, ENCODED)
+
+
+def test_the_vendor_classes_are_all_found():
+    names = set(v.__name__ for v in VENDORS)
+    assert {"Fleet", "CortexXdr", "Cybereason", "PuppetJobStatus", "RackspaceBackupStatus"} <= names and len(names) >= 10
 
 
 @pytest.mark.parametrize("vendor", VENDORS, ids=lambda v: v.__name__)
