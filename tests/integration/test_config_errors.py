@@ -117,8 +117,7 @@ def test_a_token_from_the_environment_with_its_newline(simulator, tmp_path):
     (cortex_xdr, "api_key_id", "1\r", "api_key_id (or CORTEX_XDR_API_KEY_ID) ends with a newline"),
     (puppet, "token", " " + SECRET, "token (or PUPPET_TOKEN) begins with a blank"),
 ])
-def test_control_characters_and_blanks_in_values_sent_with_the_request(simulator, tmp_path, vendor, option, value,
-                                                                      words):
+def test_control_characters_and_blanks_in_values_sent_with_the_request(simulator, tmp_path, vendor, option, value, words):
     assert_both(run_both(simulator, tmp_path, vendor, **{option: value}), words, "Nothing was sent.")
 
 

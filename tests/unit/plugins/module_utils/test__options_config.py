@@ -17,7 +17,6 @@ from ansible_collections.actiongate.agents.plugins.module_utils import _http, _o
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ConfigError
 from ansible_collections.actiongate.agents.plugins.module_utils._options import (
     EXTENSION_KEYS,
-    check_file,
     check_header_value,
     check_options,
 )
