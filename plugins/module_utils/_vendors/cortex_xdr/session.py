@@ -6,9 +6,11 @@
 action (docs/dev/vendors/cortex_xdr.md). What an answer means is ``parse.py``'s job.
 
 Standard API keys are sent as they are; advanced keys are hashed with a fresh nonce and timestamp
-on every request, and each hash and nonce is registered as a secret of the run, so an error page
-that echoes the request cannot show them. An unknown ``group_action_id`` answers an empty ``data``
-object rather than an error.
+on every request, and each hash and nonce is a secret while its request can still be echoed: it is
+registered in the status read's ``request_secrets()`` block (masked in errors and echoing answers)
+and forgotten when the read ends, so a long wait does not keep thousands of them
+(``_secrets.RequestSecrets``). An unknown ``group_action_id`` answers an empty ``data`` object
+rather than an error.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -50,7 +52,8 @@ class AdvancedKeyAuth:
     def __init__(self, api_key, clock=time.time, register=None):
         self._api_key = api_key
         self._clock = clock
-        # The run's secret registry (ApiClient.add_secret): the hash and nonce are made here.
+        # The run's secret registry (ApiClient.add_secret): the hash and nonce are made here. Inside
+        # a request_secrets() block of this thread they are the block's, forgotten when it ends.
         self._register = register
 
     def __call__(self, prepared):
@@ -135,10 +138,13 @@ class CortexXdr(Vendor):
                           "isolate, unisolate, scan or run_script returned).")
 
     def answer(self, action_id):
-        """One get_action_status call (read-only, so transport retries are safe): the parsed body."""
+        """One get_action_status call (read-only, so transport retries are safe): the parsed body.
+        An advanced key's nonces and hashes for it (one per attempt) are secrets until it returns."""
         body = {"request_data": {"group_action_id": group_action_id(action_id)}}
         try:
-            return self.client.post_json(STATUS_PATH, body, idempotent=True)
+            with self.client.secrets.request_secrets() as made:
+                answer = self.client.request("POST", STATUS_PATH, json_body=body, idempotent=True)
+                return made.cleaned(answer.body, answer.text)
         except ApiError as error:
             if error.status == 402:
                 raise ApiError(error.message + ". The tenant lacks the license this API needs (Cortex XDR "

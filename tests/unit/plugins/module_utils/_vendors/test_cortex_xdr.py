@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from ansible_collections.actiongate.agents.plugins.module_utils._answer import ApiResponse
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionNotFound, ApiError, ConfigError
+from ansible_collections.actiongate.agents.plugins.module_utils._secrets import SecretRegistry
 from ansible_collections.actiongate.agents.plugins.module_utils._status import FailurePolicy
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cortex_xdr.parse import ENDPOINT_STATES, parse_reply
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cortex_xdr.session import (
@@ -33,6 +35,7 @@ class FakeClient:
         self.base_url = "https://api-tenant.example"
         self.session = requests.Session()
         self.deadline = None  # no wait: ApiClient.deadline
+        self.secrets = SecretRegistry()
 
     def post_json(self, path: str, body: dict, headers: object = None, idempotent: bool = False) -> object:
         assert path == "/public_api/v1/actions/get_action_status/" and idempotent is True
@@ -41,6 +44,11 @@ class FakeClient:
         if isinstance(answer, Exception):
             raise answer
         return answer
+
+    def request(self, method: str, path: str, json_body: dict = None, idempotent: bool = False) -> ApiResponse:
+        assert method == "POST"
+        answer = self.post_json(path, json_body, idempotent=idempotent)
+        return ApiResponse(200, {}, answer, json.dumps(answer), self.base_url + path)
 
     def message(self, text: str) -> str:
         return text
