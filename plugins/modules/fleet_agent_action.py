@@ -17,10 +17,20 @@ description:
   - Upgrades and unenrolls always go through Kibana's bulk endpoints
     (C(POST /api/fleet/agents/bulk_upgrade) and C(bulk_unenroll)), even for one agent, because only
     they return an action id.
-  - Every run starts a new action, so the module always reports C(changed=true).
+  - Every run starts a new action, so the module always reports C(changed=true), except a dry run
+    (O(dry_run=true)), which writes nothing and reports C(changed=false).
   - The request that starts or cancels an action is sent once and never retried, not even on HTTP
     429, 502, 503 or 504, so an action is never started twice. This overrides what the shared
     O(request_timeout) text says about retries of reads.
+  - When that request fails, the message says whether anything started. If Kibana refused it (HTTP 4xx),
+    nothing started and a re-run is safe once the cause is fixed. After anything else (HTTP 5xx, a reset
+    connection, a timeout, an answer without an action id) the action B(may have started), and the
+    message says how to look (M(actiongate.agents.fleet_action_status) without O(action_id), or
+    Agent activity in Kibana's Fleet app) before running again.
+  - O(batch_size), O(include_inactive) and O(dry_run) are sent only when set. A Kibana older than the
+    release that added the key refuses the whole request (HTTP 400, C(definition for this key is
+    missing)); the module then names the option and the Kibana release that added
+    it, and says that nothing started.
   - Kibana does not refuse a bulk call for agents it will not act on; it starts the action and
     records each such agent as an error of it (Kibana's C(upgradeBatch) and C(unenrollBatch)). After
     starting an action the module reads it once and returns those agents in RV(refused), with
@@ -48,7 +58,9 @@ options:
       - The agents, as a list of agent ids, or as one KQL query string over the agents, such as
         V(policy_id:"fleet-server-policy") or V(local_metadata.host.hostname:web-01).
       - A string is always taken as a query. To name agents by id, give a list (in an ad-hoc run,
-        pass the arguments as JSON).
+        pass the arguments as JSON), with at most 10000 ids (Kibana's limit for one request), none blank
+        and none twice, checked before any request.
+      - A query leaves out inactive agents unless O(include_inactive=true).
       - Required for O(action=upgrade) and O(action=unenroll).
     type: raw
   version:
@@ -105,6 +117,39 @@ options:
     description:
       - The action to cancel, for O(action=cancel).
     type: str
+  batch_size:
+    description:
+      - Kibana's C(batchSize), for O(action=upgrade) and O(action=unenroll), from V(1) to V(10000), that is
+        how many agents Kibana reads and writes per batch of this one action. Kibana runs an action on
+        more agents than that asynchronously, batch by batch, and answers at once; every batch belongs
+        to the same action id. Kibana's default is 10000.
+      - Not the batches of a rollout (the C(actiongate.agents.fleet_rollout) role's
+        C(fleet_rollout_batch_size) is how many agents each of its actions takes).
+      - Kibana 8.5.0 and later (elastic/kibana#138870); older versions refuse it and nothing starts.
+    type: int
+  include_inactive:
+    description:
+      - Kibana's C(includeInactive), for O(action=upgrade) and O(action=unenroll). Only meaningful when
+        O(agents) is a KQL query, which otherwise leaves inactive agents out; with a list of agent ids
+        it has no effect (the result then carries a warning).
+      - For bulk unenroll, Kibana 8.11.1 and later (elastic/kibana#170249); bulk upgrade took it in a
+        later 8.x release. Older versions refuse it and nothing starts.
+    type: bool
+    default: false
+  dry_run:
+    description:
+      - Kibana's C(dryRun), for O(action=upgrade) and O(action=unenroll). Kibana answers how many agents
+        the action would take, in RV(count), and writes nothing; the result has no action id and
+        reports C(changed=false).
+      - Added by elastic/kibana#276377 and backported to the 9.4 and 9.3 branches; older versions refuse
+        it and nothing starts.
+    type: bool
+    default: false
+  include_raw:
+    description:
+      - Whether the result carries RV(raw), Kibana's answer to the request untouched.
+    type: bool
+    default: true
 extends_documentation_fragment:
   - actiongate.agents.fleet
   - actiongate.agents.connection
@@ -114,7 +159,8 @@ attributes:
   check_mode:
     support: full
     details:
-      - Sends nothing and reports C(changed=true) without an action id.
+      - Sends nothing and reports C(changed=true) (C(false) with O(dry_run=true)) without an action id,
+        with the request it would send in RV(requests).
 notes:
   - The user or API key needs the C(fleet-agents-all) privilege.
   - When the task runs on the controller (connection C(local), or C(delegate_to) set to C(localhost)) with
@@ -161,6 +207,19 @@ EXAMPLES = r"""
     agents: 'policy_id:"retired-policy"'
     revoke: true
 
+- name: How many agents of a policy would an upgrade take? (writes nothing)
+  actiongate.agents.fleet_agent_action:
+    action: upgrade
+    agents: 'policy_id:"web-policy"'
+    include_inactive: true
+    version: 8.15.0
+    dry_run: true
+  register: preview
+
+- name: Show the count
+  ansible.builtin.debug:
+    msg: "The upgrade would take {{ preview.count }} agents"
+
 - name: Cancel the upgrade
   actiongate.agents.fleet_agent_action:
     action: cancel
@@ -176,10 +235,44 @@ action:
 action_id:
   description:
     - The id of the action to wait on (Kibana's C(actionId)); for O(action=cancel), the cancelled action.
-    - V(null) in check mode.
+    - V(null) in check mode and for a dry run.
   returned: always
   type: str
   sample: 0e6d7c2b-6f8a-4bf5-9a53-6a1f1d3e9c11
+action_ids:
+  description:
+    - Every action id, in order, as strings; for this module the one RV(action_id), or an empty list in
+      check mode and for a dry run.
+  returned: always
+  type: list
+  elements: str
+  sample: [0e6d7c2b-6f8a-4bf5-9a53-6a1f1d3e9c11]
+count:
+  description: 'For a dry run, how many agents Kibana says the action would take (the N of its answer C({"count": N})).'
+  returned: when O(dry_run=true) and not in check mode
+  type: int
+  sample: 42
+dry_run:
+  description: V(true) for a dry run.
+  returned: when O(dry_run=true)
+  type: bool
+  sample: true
+requests:
+  description:
+    - In check mode, the request the module would send, with C(method), C(path) and C(body) (no
+      credentials).
+  returned: in check mode
+  type: list
+  elements: dict
+  sample: [{method: POST, path: /api/fleet/agents/bulk_upgrade, body: {agents: [agent-01], version: 8.15.0, force: false}}]
+raw:
+  description: 'Kibana''s answer to the request, untouched, such as C({"actionId": "..."}) or C({"count": 42}).'
+  returned: when not in check mode and O(include_raw=true)
+  type: dict
+msg:
+  description: In check mode, what would have been sent.
+  returned: in check mode
+  type: str
 cancel_action_id:
   description: The id of the C(CANCEL) action Kibana created.
   returned: when O(action=cancel) and not in check mode
@@ -198,7 +291,7 @@ refused:
       only those Kibana has written by then; for a large action written in batches, read C(refused)
       in M(actiongate.agents.fleet_action_status) later.
     - V(null) when that read failed or Kibana does not list the action yet (the action started anyway; a warning says why).
-  returned: when O(action) is V(upgrade) or V(unenroll) and not in check mode
+  returned: when O(action) is V(upgrade) or V(unenroll), not in check mode and not a dry run
   type: list
   elements: dict
   sample: [{agent: agent-06, reason: "Agent agent-06 is not upgradeable: agent was upgraded less than 10 minutes ago. ..."}]

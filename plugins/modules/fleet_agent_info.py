@@ -16,6 +16,9 @@ description:
     one's id, version, status and upgrade state.
   - With O(version), also says which agents already run that version, so a rollout can skip them
     (the C(actiongate.agents.fleet_rollout) role does, before each batch).
+  - With O(available_versions=true), also reads the Elastic Agent versions Kibana offers for an upgrade
+    (C(GET /api/fleet/agents/available_versions)), so a rollout can check its version before it starts
+    anything (the C(actiongate.agents.fleet_rollout) role does).
   - Reads only; it runs in check mode too.
 author:
   - Actiongate maintainers (@actiongate)
@@ -26,7 +29,8 @@ options:
     description:
       - Agent ids to read. Kibana is asked with the KQL query C(agent.id:("id1" or "id2" ...)),
         100 ids per request.
-      - Omit both O(agents) and O(kuery) to read every agent Kibana lists (at most 10,000).
+      - Omit both O(agents) and O(kuery) to read every agent Kibana lists (at most 10,000), unless
+        O(available_versions=true), which then reads only the versions.
     type: list
     elements: str
     default: []
@@ -52,6 +56,17 @@ options:
       - Agents per request (Kibana's C(perPage)), from 1 to 10000.
     type: int
     default: 100
+  available_versions:
+    description:
+      - Also read the Elastic Agent versions Kibana offers for an upgrade
+        (C(GET /api/fleet/agents/available_versions), Kibana 8.4.0 and later) into RV(available_versions).
+      - With neither O(agents) nor O(kuery), only the versions are read, no agent.
+      - A Kibana without that endpoint (HTTP 404) gives RV(available_versions=null) and a warning; any
+        other failure fails the task.
+      - Kibana builds the list from Elastic's published releases up to its own version; an air-gapped
+        Kibana may not list a version that its own artifact registry serves.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - actiongate.agents.fleet
   - actiongate.agents.connection
@@ -92,13 +107,30 @@ EXAMPLES = r"""
 - name: Every agent of a policy
   actiongate.agents.fleet_agent_info:
     kuery: 'policy_id:"web-policy"'
+
+- name: Which versions does Kibana offer? (no agent is read)
+  actiongate.agents.fleet_agent_info:
+    available_versions: true
+  register: offered
+
+- name: Stop unless 8.15.0 is one of them (a Kibana without the list gives null)
+  ansible.builtin.assert:
+    that: offered.available_versions is none or '8.15.0' in offered.available_versions
 """
 
 RETURN = r"""
+available_versions:
+  description:
+    - The Elastic Agent versions Kibana offers for an upgrade, in Kibana's order (newest first).
+    - V(null) when Kibana has no such endpoint (HTTP 404, older than 8.4.0); a warning says so.
+  returned: when O(available_versions=true)
+  type: list
+  elements: str
+  sample: [8.15.1, 8.15.0, 8.14.3]
 agents:
   description:
     - The agents found, in the order of O(agents) when given.
-  returned: always
+  returned: unless O(available_versions=true) with neither O(agents) nor O(kuery)
   type: list
   elements: dict
   contains:
@@ -138,7 +170,7 @@ agents:
        policy_id: web-policy, upgraded_at: "2026-03-01T10:00:00Z", upgrade_state: null, upgrade_target_version: null}
 total:
   description: How many agents were found.
-  returned: always
+  returned: unless O(available_versions=true) with neither O(agents) nor O(kuery)
   type: int
   sample: 1
 missing:
@@ -149,13 +181,13 @@ missing:
   sample: []
 at_version:
   description: Ids of the agents that run exactly O(version).
-  returned: when O(version) is given
+  returned: when O(version) is given and agents are read
   type: list
   elements: str
   sample: [agent-01]
 not_at_version:
   description: Ids of the other agents, including those Kibana did not list.
-  returned: when O(version) is given
+  returned: when O(version) is given and agents are read
   type: list
   elements: str
   sample: [agent-02]

@@ -1,8 +1,9 @@
 """Elastic Fleet (Kibana) agent actions.
 
-Status is computed the way Kibana's ``action_status.ts`` does (research §1a):
-CANCELLED, then FAILED (any error once every agent acked), then COMPLETE, then the
-initial status (EXPIRED for non-UPGRADE actions past ``expiration``, ROLLOUT_PASSED for
+Status is computed the way Kibana's ``action_status.ts`` does (elastic/kibana
+``x-pack/platform/plugins/shared/fleet/server/services/agents/action_status.ts``, ``getActionStatuses``
+and ``getActionResults``): CANCELLED, then FAILED (any error once every agent acked), then COMPLETE,
+then the initial status (EXPIRED for non-UPGRADE actions past ``expiration``, ROLLOUT_PASSED for
 upgrades past ``start_time + rollout_duration_seconds``, else IN_PROGRESS).
 Listing is Kibana's: newest first, a 0-based ``page`` slice of ``perPage`` with no total,
 ``latest`` as a window in milliseconds, ``date`` as a one-day window.
@@ -17,8 +18,11 @@ under ``x-pack/plugins/fleet/server/``):
   refused by @kbn/config-schema: "[request query.<key>]: definition for this key is missing", so a
   Kibana whose schema lacks ``errorSize`` refuses it), ``PostBulkAgentUpgradeRequestSchema``
   (``force``, ``skipRateLimitCheck``, ``rollout_duration_seconds`` >= 600, ``start_time``,
-  ``batchSize``, ``includeInactive``), ``PostBulkAgentUnenrollRequestSchema`` (``force``: "Unenrolls
-  hosted agents too"; ``revoke``: "Revokes API keys of agents").
+  ``batchSize``, ``includeInactive``, ``dryRun``), ``PostBulkAgentUnenrollRequestSchema`` (``force``:
+  "Unenrolls hosted agents too"; ``revoke``: "Revokes API keys of agents"; ``batchSize``;
+  ``includeInactive``: "When passing agents by KQL query, unenrolls inactive agents too"; ``dryRun``).
+  Unknown body keys are refused the same way ("[request body.<key>]: definition for this key is
+  missing"): an older Kibana refuses the keys it does not know yet (``reject_body_keys``).
 - ``services/agents/upgrade_action_runner.ts`` (``upgradeBatch``): the bulk route never answers
   429; an agent upgraded less than 10 minutes ago (unless ``skipRateLimitCheck``), one not
   upgradeable to the version (unless ``force`` or ``skipRateLimitCheck``) and one on a hosted
@@ -27,6 +31,12 @@ under ``x-pack/plugins/fleet/server/``):
 - ``services/agents/unenroll_action_runner.ts`` (``unenrollBatch``): without ``force``, hosted and
   already unenrolled agents are error results; ``revoke`` invalidates API keys and writes a
   FORCE_UNENROLL action whose results are written at once (complete at once).
+- ``dryRun`` (https://github.com/elastic/kibana/pull/276377): ``{"count": N}`` at once, nothing
+  written; for a list of ids N is the list's length, for a KQL query the agents it matches.
+- ``GET /api/fleet/agents/available_versions`` (https://github.com/elastic/kibana/pull/137099,
+  Kibana 8.4.0; ``x-pack/test/fleet_api_integration/apis/agents/available_versions.ts``;
+  https://www.elastic.co/docs/api/doc/kibana/operation/operation-get-fleet-agents-available-versions):
+  ``{"items": ["8.17.0", "8.16.3", ...]}``, newest first; a Kibana without the route answers 404.
 """
 
 from __future__ import annotations
@@ -48,6 +58,14 @@ UPGRADE_COOLDOWN = 600  # AGENT_UPGRADE_COOLDOWN_IN_MIN = 10 (is_agent_upgradeab
 ONE_DAY = 86400
 RESULT_WINDOW = 10000  # Elasticsearch index.max_result_window default
 QUERY_KEYS = {"page", "perPage", "date", "latest", "errorSize", "scheduledOnly"}  # GetActionStatusRequestSchema
+# PostBulkAgentUpgradeRequestSchema and PostBulkAgentUnenrollRequestSchema (agent.ts): the body keys.
+UPGRADE_KEYS = {"agents", "source_uri", "version", "force", "skipRateLimitCheck", "rollout_duration_seconds",
+                "start_time", "batchSize", "includeInactive", "dryRun"}
+UNENROLL_KEYS = {"agents", "force", "revoke", "batchSize", "includeInactive", "dryRun"}
+# The keys newer Kibana releases added to those schemas (docs/dev/vendors/fleet.md): an "old" Kibana
+# (config old_kibana) refuses them.
+NEWER_BODY_KEYS = ("batchSize", "includeInactive", "dryRun")
+DEFAULT_VERSIONS = ["8.15.1", "8.15.0", "8.14.3", "8.14.0", "8.13.4"]
 
 
 class State:
@@ -67,6 +85,10 @@ class State:
             self.ack_seconds = 2.0
             self.omit_created_counter = False
             self.reject_error_size = False  # play a Kibana whose query schema lacks errorSize
+            self.reject_body_keys: set[str] = set()  # bulk body keys this Kibana's schema lacks
+            # GET /api/fleet/agents/available_versions; None plays a Kibana without the route (404)
+            self.available_versions: list[str] | None = list(DEFAULT_VERSIONS)
+            self.dry_runs: list[dict[str, Any]] = []  # each dry run answered: route, count
             self._seq = itertools.count(1)
             for index in range(1, 21):
                 self.add_agent({"id": "agent-%02d" % index})
@@ -122,6 +144,8 @@ class State:
             "rollout": spec.get("rollout_duration_seconds"),
             "version": spec.get("version"),
             "space": spec.get("space", "default"),
+            "batch_size": spec.get("batch_size"),  # batchSize as sent (Kibana writes the action in batches of it)
+            "include_inactive": bool(spec.get("include_inactive", False)),
             "plan": plan,
             "cancelled_at": None,
         }
@@ -268,19 +292,52 @@ def action_status(space_id: str | None = None) -> Response:
         return jsonify(items=[fleet.status(a, error_size) for a in window])
 
 
-def _resolve_agents(selector: Any) -> list[str]:
+def _resolve_agents(selector: Any, include_inactive: bool = False) -> list[str]:
     fleet = state()
     if isinstance(selector, list):
         return [str(a) for a in selector]
     # A KQL string: the simulator understands `*`, `agent.id:<id>` and `local_metadata.host.hostname:<h>`.
+    # A query leaves out inactive (here: unenrolled) agents unless includeInactive (getAgentsByKuery's
+    # showInactive; elastic/kibana#170249); a list of ids is taken as it is.
     text = str(selector).strip()
-    if text in ("*", ""):
-        return sorted(fleet.agents)
     field, _sep, value = text.partition(":")
     value = value.strip().strip('"')
-    if field.strip() == "agent.id":
-        return [value] if value in fleet.agents else []
-    return sorted(a["id"] for a in fleet.agents.values() if a["hostname"] == value)
+    if text in ("*", ""):
+        found = sorted(fleet.agents)
+    elif field.strip() == "agent.id":
+        found = [value] if value in fleet.agents else []
+    else:
+        found = sorted(a["id"] for a in fleet.agents.values() if a["hostname"] == value)
+    return [a for a in found if include_inactive or fleet.agents[a]["enrolled"]]
+
+
+def _check_body(body: Any, known: set[str]) -> Response | None:
+    """@kbn/config-schema's refusal of a body key the route's schema lacks (all of NEWER_BODY_KEYS
+    for an old Kibana), and of a batchSize, includeInactive or dryRun of the wrong type."""
+    if not isinstance(body, dict):
+        return None
+    allowed = known - state().reject_body_keys
+    for key in body:
+        if key not in allowed:
+            return boom(400, "[request body.%s]: definition for this key is missing" % key)
+    size = body.get("batchSize")
+    if "batchSize" in body and (isinstance(size, bool) or not isinstance(size, (int, float))):
+        return boom(400, "[request body.batchSize]: expected value of type [number] but got [%s]" % type(size).__name__)
+    for key in ("includeInactive", "dryRun"):
+        if key in body and not isinstance(body[key], bool):
+            return boom(400, "[request body.%s]: expected value of type [boolean] but got [%s]" % (
+                key, type(body[key]).__name__))
+    return None
+
+
+def _dry_run(route: str, body: dict[str, Any]) -> Response:
+    """dryRun (elastic/kibana#276377): the number of agents the action would take, nothing written."""
+    agents = body["agents"]
+    count = len(agents) if isinstance(agents, list) else len(_resolve_agents(agents, bool(body.get("includeInactive"))))
+    fleet = state()
+    with fleet.lock:
+        fleet.dry_runs.append({"route": route, "count": count})
+    return jsonify(count=count)
 
 
 def _bulk(action_type: str, space_id: str | None, extra: dict[str, Any],
@@ -288,13 +345,14 @@ def _bulk(action_type: str, space_id: str | None, extra: dict[str, Any],
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or "agents" not in body:
         return boom(400, "[request body.agents]: expected at least one of [array, string]")
-    agents = _resolve_agents(body["agents"])
+    agents = _resolve_agents(body["agents"], bool(body.get("includeInactive")))
     refused = {}
     for agent_id in agents:
         reason = refuse(agent_id) if refuse else None
         if reason:
             refused[agent_id] = reason
-    spec = {"type": action_type, "agents": agents, "space": _space(space_id), "refused": refused, **extra}
+    spec = {"type": action_type, "agents": agents, "space": _space(space_id), "refused": refused,
+            "batch_size": body.get("batchSize"), "include_inactive": bool(body.get("includeInactive")), **extra}
     action = state().create_action(spec)
     return jsonify(actionId=action["id"])
 
@@ -328,11 +386,16 @@ def _upgrade_refusal(body: dict[str, Any], now: float) -> Any:
 @blueprint.post("/s/<space_id>/api/fleet/agents/bulk_upgrade")
 def bulk_upgrade(space_id: str | None = None) -> Response:
     body = request.get_json(silent=True) or {}
+    refused = _check_body(body, UPGRADE_KEYS)
+    if refused is not None:
+        return refused
     if not body.get("version"):
         return boom(400, "[request body.version]: expected value of type [string] but got [undefined]")
     rollout = body.get("rollout_duration_seconds")
     if rollout is not None and int(rollout) < 600:
         return boom(400, "[request body.rollout_duration_seconds]: Value must be equal to or greater than [600].")
+    if body.get("dryRun") and "agents" in body:
+        return _dry_run("bulk_upgrade", body)
     fleet = state()
     now = fleet.now()
     refuse = _upgrade_refusal(body, now)
@@ -366,6 +429,11 @@ def _unenroll_refusal(body: dict[str, Any]) -> Any:
 @blueprint.post("/s/<space_id>/api/fleet/agents/bulk_unenroll")
 def bulk_unenroll(space_id: str | None = None) -> Response:
     body = request.get_json(silent=True) or {}
+    refused = _check_body(body, UNENROLL_KEYS)
+    if refused is not None:
+        return refused
+    if body.get("dryRun") and "agents" in body:
+        return _dry_run("bulk_unenroll", body)
     # revoke: API keys invalidated, a FORCE_UNENROLL action with every result written at once;
     # force alone is still an UNENROLL, one that includes hosted agents.
     revoke = bool(body.get("revoke"))
@@ -396,7 +464,18 @@ def cancel(action_id: str, space_id: str | None = None) -> Response:
                          "agents": target["agents"], "created_at": iso(cancel_action["created"])})
 
 
-# ---- agents list (fleet_agent_info, fleet_rollout's resume; added by the roles helper) ------------
+@blueprint.get("/api/fleet/agents/available_versions")
+@blueprint.get("/s/<space_id>/api/fleet/agents/available_versions")
+def available_versions(space_id: str | None = None) -> Response:
+    """The versions Kibana offers for an upgrade (elastic/kibana#137099, Kibana 8.4.0), newest first;
+    404 from a Kibana without the route (config available_versions: null)."""
+    versions = state().available_versions
+    if versions is None:
+        return boom(404, "Not Found")
+    return jsonify(items=list(versions))
+
+
+# ---- agents list (fleet_agent_info, fleet_rollout's resume) ----------------------------------------
 # GET /api/fleet/agents as Kibana serves it (elastic/kibana
 # x-pack/platform/plugins/shared/fleet/server/types/rest_spec/agent.ts: GetAgentsRequestSchema,
 # AgentResponseSchema, GetAgentsResponseSchema; https://www.elastic.co/docs/api/doc/kibana/operation/operation-get-fleet-agents):
@@ -498,7 +577,9 @@ def control_agents() -> Response:
 
 @control.post("/config")
 def control_config() -> Response:
-    """ack_seconds (pace), api_keys, users, omit_created_counter, reject_error_size."""
+    """ack_seconds (pace), api_keys, users, omit_created_counter, reject_error_size, available_versions
+    (a list, or null for a Kibana without the route), reject_body_keys (bulk body keys this Kibana's
+    schema lacks), old_kibana (true: it lacks every key of NEWER_BODY_KEYS; false: none)."""
     body = request.get_json(force=True)
     fleet = state()
     with fleet.lock:
@@ -512,7 +593,20 @@ def control_config() -> Response:
             fleet.omit_created_counter = bool(body["omit_created_counter"])
         if "reject_error_size" in body:
             fleet.reject_error_size = bool(body["reject_error_size"])
+        if "available_versions" in body:
+            versions = body["available_versions"]
+            fleet.available_versions = None if versions is None else [str(v) for v in versions]
+        if "old_kibana" in body:
+            fleet.reject_body_keys = set(NEWER_BODY_KEYS) if body["old_kibana"] else set()
+        if "reject_body_keys" in body:
+            fleet.reject_body_keys = set(body["reject_body_keys"] or [])
     return jsonify(ok=True)
+
+
+@control.get("/dry_runs")
+def control_dry_runs() -> Response:
+    """The dry runs answered so far (route and count): none of them wrote an action."""
+    return jsonify(state().dry_runs)
 
 
 @control.get("/actions/<action_id>")
@@ -522,4 +616,5 @@ def control_show(action_id: str) -> Response:
     if action is None:
         return boom(404, "no such action")
     plan = action["plan"]
-    return jsonify(status=fleet.status(action, 10), terminal_at=max((p["at"] for p in plan), default=None))
+    return jsonify(status=fleet.status(action, 10), terminal_at=max((p["at"] for p in plan), default=None),
+                   batch_size=action["batch_size"], include_inactive=action["include_inactive"])

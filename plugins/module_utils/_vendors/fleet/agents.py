@@ -8,7 +8,9 @@
 KQL over the agent fields (``agent.id``, ``agent.version``, ...), ``showInactive`` defaults to
 false. The answer is ``{items, total, page, perPage}``; Kibana 8 also sends the same agents as
 ``list`` (deprecated), Kibana 7 only ``list``. The agent's version is ``agent.version`` and
-``local_metadata.elastic.agent.version``. Sources: docs/dev/vendors/fleet.md, "Agents".
+``local_metadata.elastic.agent.version``. With ``available_versions``, also
+``GET /api/fleet/agents/available_versions`` (``{"items": ["8.15.0", ...]}``; Kibana 8.4.0 and later,
+a 404 before). Sources: docs/dev/vendors/fleet.md, "Agents" and "Available versions".
 """
 
 from __future__ import absolute_import, division, print_function
@@ -23,6 +25,9 @@ from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet.a
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet.session import Fleet
 
 IDS_PER_QUERY = 100  # keeps one kuery well under Kibana's maximum length
+VERSIONS_ENDPOINT = "agents/available_versions"
+# GetAvailableVersionsResponseSchema: items is an array of at most 10,000 strings.
+MAX_VERSIONS = 10000
 
 
 class FleetAgents(Fleet):
@@ -32,10 +37,21 @@ class FleetAgents(Fleet):
     MODULE_KWARGS = AGENTS_MODULE_KWARGS
 
     def run(self):
-        """The module result: the agents, the ids not found, and (with ``version``) who is on it."""
+        """The module result: the agents, the ids not found, and (with ``version``) who is on it;
+        with ``available_versions`` also the versions Kibana offers, and only those when neither
+        ``agents`` nor ``kuery`` is given."""
         ids = self.agent_ids()
-        agents = self.by_ids(ids) if ids else self.search(self.options.get("kuery") or "")
-        result = {"changed": False, "agents": agents, "total": len(agents)}
+        kuery = (self.options.get("kuery") or "").strip()
+        result = {"changed": False}
+        if self.options.get("available_versions"):
+            warnings = []
+            result["available_versions"] = self.available_versions(warnings)
+            if warnings:
+                result["warnings"] = warnings
+            if not ids and not kuery:
+                return result
+        agents = self.by_ids(ids) if ids else self.search(kuery)
+        result.update(agents=agents, total=len(agents))
         if ids:
             found = set(a["id"] for a in agents)
             result["missing"] = [i for i in ids if i not in found]
@@ -48,6 +64,33 @@ class FleetAgents(Fleet):
             result["at_version"] = [i for i in asked if i in on]
             result["not_at_version"] = [i for i in asked if i not in on]
         return result
+
+    def available_versions(self, warnings):
+        """The Elastic Agent versions Kibana offers for an upgrade, in Kibana's order (newest first),
+        or None with a warning when Kibana has no such endpoint (404: older than 8.4.0). Any other
+        failure is the run's error. Read with ``_shape`` rules: a list of non-blank strings, or the
+        malformed-answer ApiError."""
+        path = self.path(VERSIONS_ENDPOINT)
+        try:
+            body = self.get(path)
+        except ApiError as error:
+            if error.status != 404:
+                raise
+            warnings.append("Kibana has no GET %s (HTTP 404): it is older than 8.4.0, which added it "
+                            "(elastic/kibana#137099), so available_versions is null and no version was checked."
+                            % path)
+            return None
+        items = body.get("items") if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            raise self.unexpected("without an items list", body, path)
+        versions = []
+        for position, item in enumerate(items[:MAX_VERSIONS]):
+            version = item.strip() if isinstance(item, str) else ""
+            if not version:
+                raise self.unexpected("with item %d that is %s, not a version" % (position + 1, describe(item)[:60]),
+                                      body, path)
+            versions.append(version)
+        return versions
 
     def agent_ids(self):
         ids = []
@@ -117,9 +160,9 @@ class FleetAgents(Fleet):
             "upgrade_target_version": text(upgrade.get("target_version")),
         }
 
-    def unexpected(self, what, body):
+    def unexpected(self, what, body, path=None):
         return ApiError(self.client.message("Elastic Fleet answered GET %s %s: %.200s" % (
-            self.path("agents"), what, body)), 200, body)
+            path or self.path("agents"), what, body)), 200, body)
 
 
 def _kql_string(value):

@@ -22,6 +22,13 @@ RESULT_WINDOW = 10000
 MAX_ERROR_SIZE = 10
 # SO_SEARCH_LIMIT: GET /api/fleet/agents refuses page * perPage above it.
 SEARCH_LIMIT = 10000
+# PostBulkAgentUpgradeRequestSchema / PostBulkAgentUnenrollRequestSchema: a list of agent ids holds
+# at most 10,000 (``arrayOf(..., { maxSize: 10000 })``).
+MAX_AGENT_IDS = 10000
+# batchSize: agents Kibana reads and writes per batch of one bulk action (default SO_SEARCH_LIMIT).
+# Each batch is one Elasticsearch search of that size, which index.max_result_window (10,000 by
+# default) caps; Kibana's schema itself says only "a number".
+MAX_BATCH_SIZE = 10000
 
 SECRET_OPTIONS = ("api_key", "password")
 # The options of every Fleet plugin: where Kibana is and how to log in.
@@ -64,6 +71,10 @@ ACTION_OPTIONS = _connection(
     skip_rate_limit_check={"type": "bool", "default": False},
     revoke={"type": "bool", "default": False},
     action_id={"type": "str"},
+    batch_size={"type": "int", "range": (1, MAX_BATCH_SIZE)},
+    include_inactive={"type": "bool", "default": False},
+    dry_run={"type": "bool", "default": False},
+    include_raw={"type": "bool", "default": True},
 )
 ACTION_MODULE_KWARGS = dict(STATUS_MODULE_KWARGS, required_if=[
     ("action", "upgrade", ("agents", "version")),
@@ -78,5 +89,6 @@ AGENTS_OPTIONS = _connection(
     show_inactive={"type": "bool", "default": False},
     version={"type": "str"},
     per_page={"type": "int", "default": 100, "range": (1, SEARCH_LIMIT)},
+    available_versions={"type": "bool", "default": False},
 )
 AGENTS_MODULE_KWARGS = dict(STATUS_MODULE_KWARGS, mutually_exclusive=[("agents", "kuery")])
