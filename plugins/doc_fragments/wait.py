@@ -20,6 +20,12 @@ options:
         actions is only for V(false)).
       - In check mode the status is read once and never waited on; this holds for the lookups
         too when the play runs with C(--check).
+      - The result's C(history) (changes of state or counts while waiting) is bounded - for each
+        action its first change and its last ones, 10 entries at most, fewer when many actions share
+        the limit of 500 entries, never fewer than the first and the last. C(history_total) counts
+        every change seen and C(history_dropped) those left out.
+      - A task that fails while waiting still returns C(actions) (the last state of each),
+        C(polls), C(elapsed) and C(history), with C(msg) saying what failed.
     type: bool
     default: false
   wait_timeout:

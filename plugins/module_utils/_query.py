@@ -15,7 +15,7 @@ import gc
 import time
 from contextlib import contextmanager
 
-from ansible_collections.actiongate.agents.plugins.module_utils._deadline import Deadline, number
+from ansible_collections.actiongate.agents.plugins.module_utils._deadline import Deadline
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
     ActionFailed,
     ActionGateError,
@@ -137,13 +137,14 @@ class ActionQuery:
         """Turn an unhappy wait into ActionTimeout or ActionFailed, with every action's last state."""
         states = "; ".join(s.summary() for s in outcome.statuses[:20]) or "nothing read yet"
         if outcome.reason == "timeout":
-            # The run's figures: the time since the deadline started (login and the first read
-            # included, as wait_timeout counts them), and wait_timeout as the user wrote it.
+            # The run's figures: the whole seconds since the deadline started (login and the first
+            # read included, as wait_timeout counts them; the grace of the last poll not rounded
+            # up into a second that did not pass), and wait_timeout as given.
             doing = " The deadline passed during this call: %s" % outcome.interrupted if outcome.interrupted else ""
-            elapsed, limit = (self.deadline.elapsed(), number(self.deadline.seconds)) if self.deadline is not None \
-                else (outcome.elapsed, self.options.get("wait_timeout"))
-            raise ActionTimeout("Timed out after %ss waiting for %s (wait_timeout=%s). Last state: %s.%s" % (
-                int(round(elapsed)), self.noun(outcome.statuses, self.action_ids()), limit, states, doing), result)
+            elapsed = self.deadline.elapsed() if self.deadline is not None else outcome.elapsed
+            raise ActionTimeout("Timed out after %ds waiting for %s (wait_timeout=%s). Last state: %s.%s" % (
+                int(elapsed + 1e-6), self.noun(outcome.statuses, self.action_ids()), self.options.get("wait_timeout"),
+                states, doing), result)
         if result["succeeded"] or not self.options.get("fail_on_failure", True):
             return
         bad = [s for s in outcome.statuses if not s.succeeded]
