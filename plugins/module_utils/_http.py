@@ -26,6 +26,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import gc
 import random
 import threading
 import time
@@ -237,7 +238,8 @@ class ApiClient:
             if delay is None:
                 break
             self._retrying(budget, attempt, trouble, response)
-            self._sleep(delay)
+            with collector_running():
+                self._sleep(delay)
             self._release_hold()
         if trouble is not None and idempotent and budget.waiting:  # still failing when the deadline came
             raise budget.gave_up(self._gave_up_text(budget, trouble, response, attempt))
@@ -370,6 +372,19 @@ class ApiClient:
         where = "%s %s %s" % (self.vendor_label, method.upper(), public(path))
         gave_up = attempts if response.status_code in RETRY_STATUSES and attempts > 1 else None
         return read_answer(where, response, expect_json, self.message, self.auth_hint, gave_up)
+
+
+@contextmanager
+def collector_running():
+    """The cyclic garbage collector on while a retry sleeps (``_query`` pauses it around a read,
+    and under a wait a read may now retry through a long outage), then as it was."""
+    was_enabled = gc.isenabled()
+    gc.enable()
+    try:
+        yield
+    finally:
+        if not was_enabled:
+            gc.disable()
 
 
 def _request(method, url, params, json_body, data, headers):

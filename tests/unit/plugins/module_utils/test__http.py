@@ -335,3 +335,20 @@ def test_retry_notices_are_scrubbed(wire):
     api, retries = waiting_client(FakeClock())
     api.get_json("/api")
     assert KEY not in retries[0][0] and "refused for ********" in retries[0][0]
+
+
+def test_a_retrys_sleep_lets_the_collector_run_and_leaves_it_as_it_was(wire):
+    import gc
+
+    script, sent = wire
+    script += [answer(503, "{}"), answer()]
+    clock = FakeClock()
+    during = []
+    api = ApiClient("https://kibana.example", "Kibana", clock=clock, deadline=Deadline(60, clock),
+                    sleep=lambda seconds: during.append(gc.isenabled()), jitter=lambda low, high: high)
+    gc.disable()  # a read runs with the collector paused (_query.collector_paused)
+    try:
+        api.get_json("/api")
+        assert during == [True] and not gc.isenabled()
+    finally:
+        gc.enable()
