@@ -39,9 +39,6 @@ STATES = {
     "EXPIRED": EXPIRED,
     "IN_PROGRESS": RUNNING,
 }
-# ROLLOUT_PASSED: the rollout window passed but offline agents may still upgrade later
-# (https://github.com/elastic/kibana/pull/148240), so it is not a clean terminal state.
-ROLLOUT_PASSED = ("wait", "failure", "success")
 # Agents Kibana refused when it wrote a bulk action: it records them as errors of the action, not as
 # HTTP errors (docs/dev/vendors/fleet.md, "Refused agents"): "Agent <id> is not upgradeable: ..."
 # (cool-down, version), "Cannot upgrade agent in hosted agent policy <p>", "Cannot unenroll <id> from
@@ -236,9 +233,10 @@ class StatusReader:
 
     def rollout_passed(self, acked):
         """ROLLOUT_PASSED: the rollout window passed with agents (usually offline) that have not
-        upgraded yet. ``wait``: still running. ``failure`` and ``success`` end the wait; the agents
-        that have not upgraded count as failed (one accounting rule), so allowed_failures decides;
-        ``failure`` reports it as failed, ``success`` as partial."""
+        upgraded yet, and may still upgrade later (https://github.com/elastic/kibana/pull/148240).
+        ``wait``: still running. ``failure`` and ``success`` end the wait; the agents that have not
+        upgraded count as failed (one accounting rule), so allowed_failures decides; ``failure``
+        reports it as failed, ``success`` as partial."""
         if self.rollout_policy == "wait":
             return RUNNING
         if self.rollout_policy == "success" and acked > 0:

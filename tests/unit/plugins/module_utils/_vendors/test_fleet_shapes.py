@@ -22,6 +22,7 @@ from ansible_collections.actiongate.agents.plugins.module_utils._shape import wh
 from ansible_collections.actiongate.agents.plugins.module_utils._status import FailurePolicy
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet import parse
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet.agents import FleetAgents
+from tests.unit.plugins.module_utils._vendors.json_shapes import json_values
 
 FIXTURES = Path(__file__).parents[3] / "fixtures"
 ITEMS = [item for path in sorted((FIXTURES / "recorded" / "fleet").glob("*.json"))
@@ -168,6 +169,23 @@ def test_agents_answer_with_odd_ids_and_totals(agent_id, total, version):
     assert agent["id"] == str(agent_id).strip()
     # A version that is not text can never be the version asked for.
     assert result["at_version"] == ([agent["id"]] if version == "8.15.0" else [])
+
+
+ANSWER = json_values(words=["COMPLETE", "FAILED", "IN_PROGRESS", "ROLLOUT_PASSED", "²", "٣"],
+                     keys=["items", "actionId", "status", "type", "creationTime", "latestErrors", "agentId"] + COUNTERS,
+                     bits=1400, nan=True)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=ANSWER | st.fixed_dictionaries({"items": st.lists(ANSWER, max_size=3)}))
+def test_parse_takes_any_json(body):
+    """parse.parse: any JSON answer is a list of statuses or the collection's ApiError."""
+    try:
+        statuses = parse.parse(body, "success")
+    except ApiError as error:
+        assert str(error).startswith("Elastic Fleet: Kibana's action_status "), str(error)
+        return
+    assert len(statuses) == len(body["items"])
 
 
 def test_parse_is_pure():
