@@ -728,4 +728,3 @@ def rollout_summary(vendor, action, batches, records, start_batch=1, check_mode=
         "msg": msg,
         "batches": every,
     }
-

@@ -6,11 +6,15 @@ starts nothing; a canary [1, "50%", "100%"]; and, for Elastic Fleet, the version
 from __future__ import annotations
 
 import json
+import os
+import shutil
+from pathlib import Path
 
 import pytest
 
 from tests.integration.helpers import run_playbook
 
+ROOT = Path(__file__).resolve().parents[2]
 PYTHON = {"ansible_python_interpreter": "{{ ansible_playbook_python }}"}
 FLEET_KEY = "c2ltLWtleTpzZWNyZXQ="
 SENSORS = ["PYLUMCLIENT_SIM_HOST-%02d_08002700AA%02X" % (i, i) for i in range(1, 21)]
@@ -434,3 +438,55 @@ def test_fleet_version_check_off_reads_no_versions(simulator, tmp_path):
     run = role_play(tmp_path, vendor.variables(rollout_check_version=False, rollout_batch_size="100%"))
     assert run.rc == 0, run.output[-3000:]
     assert simulator.requests_log("/api/fleet/agents/available_versions") == []
+
+
+# --- playbooks/rollout.yml through ansible-runner (AWX's engine) -------------------------------------
+
+def survey_answers(**answers):
+    """Extra vars as AWX sends them from the survey: every question's default, then the answers."""
+    survey = json.loads((ROOT / "extensions" / "awx" / "surveys" / "rollout.json").read_text())
+    values = {q["variable"]: q["default"] for q in survey["spec"] if "default" in q}
+    values.update(answers)
+    return values
+
+
+def test_the_playbook_from_its_survey_publishes_the_result_when_a_batch_breaches(simulator, tmp_path):
+    import ansible_runner
+
+    from tests.conftest import COLLECTIONS_PATH
+    from tests.integration.helpers import BIN
+
+    vendor = Puppet(simulator)
+    nodes = vendor.targets()[:5]
+    vendor.fail(nodes[2])
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(ROOT / "playbooks" / "rollout.yml", project / "rollout.yml")
+    (tmp_path / "inventory").mkdir()
+    (tmp_path / "inventory" / "hosts").write_text(
+        "localhost ansible_connection=local ansible_python_interpreter=%s\n" % (BIN / "python"))
+    extravars = survey_answers(rollout_vendor="puppet", rollout_action="deploy", rollout_targets="\n".join(nodes) + "\n",
+                               rollout_options="environment: production\nnoop: false\n", rollout_batch_size="1, 50%",
+                               rollout_report_path=str(tmp_path / "report.json"))
+    runner = ansible_runner.run(
+        private_data_dir=str(tmp_path), playbook="rollout.yml", quiet=True, extravars=dict(extravars, rollout_interval=0.5),
+        envvars={"PUPPET_ORCHESTRATOR_URL": simulator.http_url, "PUPPET_TOKEN": "sim-puppet-token",
+                 "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS_PATH, "ANSIBLE_LOCALHOST_WARNING": "false",
+                 "PATH": "%s:%s" % (BIN, os.environ.get("PATH", ""))})
+    stdout = runner.stdout.read()
+    assert runner.status == "failed" and runner.rc == 2, stdout[-3000:]
+    events = list(runner.events)
+    failed = [e for e in events if e["event"] == "runner_on_failed"]
+    assert len(failed) == 1
+    message = failed[0]["event_data"]["res"]["msg"]
+    # 50% of 5 is int(2.5) = 2: batches [1], [2, 3], [4, 5]; node 3 fails in batch 2
+    assert message.startswith("Rollout stopped at batch 2 of 3 (action ")
+    assert message.endswith("Failed nodes: %s. Batch 3 was not started." % nodes[2])
+    assert "sim-puppet-token" not in stdout
+    stats = [e for e in events if e["event"] == "playbook_on_stats"]
+    result = stats[0]["event_data"]["artifact_data"]["rollout_result"]
+    assert result["breached_batch"] == 2 and result["passed"] is False and result["msg"] == message
+    assert [b["targets"] for b in result["batches"]] == [nodes[:1], nodes[1:3], nodes[3:]]
+    assert json.loads((tmp_path / "report.json").read_text()) == result
+    assert vendor.started() == [nodes[:1], nodes[1:3]]
+    assert [json.loads(r["body"])["environment"] for r in simulator.requests_log(vendor.start_path)] == ["production"] * 2

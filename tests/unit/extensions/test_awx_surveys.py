@@ -171,7 +171,7 @@ SPECS = sorted(SURVEYS.glob("*.json"))
 
 
 def test_there_are_survey_specs():
-    assert [p.name for p in SPECS] == ["action_report.json", "fleet_rollout.json", "wait_for_action.json"]
+    assert [p.name for p in SPECS] == ["action_report.json", "fleet_rollout.json", "rollout.json", "wait_for_action.json"]
 
 
 @pytest.mark.parametrize("path", SPECS, ids=[p.name for p in SPECS])

@@ -231,8 +231,8 @@ def test_cortex_endpoints_not_in_the_action_are_left_out():
 
 def test_puppet_nodes_left_out_of_the_job():
     record = batch("puppet", waited(action(total=2, succeeded=2)), started("7", skipped_nodes=["c"]))["record"]
-    assert record["refused"] == [{"target": "c", "reason": "Puppet Enterprise left the node out of the job (the user "
-                                                            "may not run on it)"}]
+    reason = "Puppet Enterprise left the node out of the job (the user may not run on it)"
+    assert record["refused"] == [{"target": "c", "reason": reason}]
 
 
 @pytest.mark.parametrize("count, words", [(1, "took 2 of the 3 sensors"), (None, "does not say how many of the 3")])
