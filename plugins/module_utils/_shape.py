@@ -22,6 +22,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import math
 import re
 
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError
@@ -102,7 +103,7 @@ def timestamp(value):
         return None
     if isinstance(value, str):
         return value.strip() or None
-    if isinstance(value, int) or (isinstance(value, float) and value == value and abs(value) != float("inf")):
+    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
         return str(value)
     return None
 

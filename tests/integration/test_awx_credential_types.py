@@ -155,7 +155,8 @@ def test_injectors_cover_every_variable_the_modules_read_and_secrets_are_marked(
             # left empty, the field is injected as "", which the modules read as unset: the
             # option's default applies, and the field shows that default in AWX's form
             assert fields[field]["choices"] == options[variable]["choices"]
-            assert fields[field]["default"] == options[variable]["default"] in fields[field]["choices"]
+            assert fields[field]["default"] == options[variable]["default"]
+            assert fields[field]["default"] in fields[field]["choices"]
     assert not fields["ca_cert"].get("secret") and fields["ca_cert"]["multiline"] is True
 
 

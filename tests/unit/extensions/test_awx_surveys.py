@@ -131,7 +131,8 @@ def launch_errors(question, data):
         if limit("max") and len(value) > int(question["max"]):
             errors.append("'%s' value %s is too large (must be no more than %s)." % (variable, value, question["max"]))
     elif qtype in ("integer", "float"):
-        if (type(value) is not int) if qtype == "integer" else (type(value) not in (float, int)):
+        # AWX checks type(), so a boolean (an int subclass in Python) is neither
+        if isinstance(value, bool) or not isinstance(value, int if qtype == "integer" else (float, int)):
             return ["Value %s for '%s' expected to be %s." % (value, variable,
                                                               "an integer" if qtype == "integer" else "a numeric type")]
         cast = int if qtype == "integer" else float
@@ -140,7 +141,7 @@ def launch_errors(question, data):
         if limit("max") and value > cast(question["max"]):
             errors.append("'%s' value %s is too large (must be no more than %s)." % (variable, value, question["max"]))
     elif qtype == "multiselect":
-        if type(value) is not list:
+        if not isinstance(value, list):
             return ["'%s' value is expected to be a list." % variable]
         errors.extend("Value %s for '%s' expected to be one of %s." % (v, variable, choice_list(question))
                       for v in value if v not in choice_list(question))
@@ -191,7 +192,8 @@ def test_every_limit_is_an_integer_and_min_is_not_above_max(path):
     for question in load(path)["spec"]:
         for key in ("min", "max"):
             if key in question:
-                assert type(question[key]) is int, (path.name, question["variable"], key)
+                assert isinstance(question[key], int) and not isinstance(question[key], bool), (
+                    path.name, question["variable"], key)
         if "min" in question and "max" in question:
             assert question["min"] <= question["max"], (path.name, question["variable"])
         if question["type"] in ("integer", "float", "text", "textarea", "password"):

@@ -93,7 +93,7 @@ def test_odd_counts_and_ids_give_statuses_or_the_collections_error(index, change
     counts = dict((key, expected_count(item.get(key))) for key in COUNTERS)
     bad = sorted(key for key, count in counts.items() if count is None)
     action_id = item.get("actionId")
-    id_ok = (isinstance(action_id, str) and action_id.strip()) or (type(action_id) is int)
+    id_ok = (isinstance(action_id, str) and action_id.strip()) or (isinstance(action_id, int) and not isinstance(action_id, bool))
     if not id_ok:
         assert error and "actionId" in error
     elif bad:
@@ -163,7 +163,7 @@ def test_agents_answer_with_odd_ids_and_totals(agent_id, total, version):
         result = FleetAgents(options, client=FakeClient([body, body])).run()
     except ActionGateError as error:
         assert "Elastic Fleet answered GET /api/fleet/agents" in str(error)
-        assert not ((isinstance(agent_id, str) and agent_id.strip()) or type(agent_id) is int)
+        assert not ((isinstance(agent_id, str) and agent_id.strip()) or (isinstance(agent_id, int) and not isinstance(agent_id, bool)))
         return
     agent = result["agents"][0]
     assert agent["id"] == str(agent_id).strip()
