@@ -70,9 +70,10 @@ def map_bounded(fn, items, max_workers=DEFAULT_WORKERS, deadline=None, label="re
     if workers == 1 or len(items) <= 1 or not HAS_FUTURES:
         return [_call(fn, item, deadline, index, len(items), label) for index, item in enumerate(items)]
     executor = ThreadPoolExecutor(max_workers=min(workers, len(items)))
+    futures, wait_for_running = [], True
     try:
-        futures = [executor.submit(_call, fn, item, deadline, index, len(items), label)
-                   for index, item in enumerate(items)]
+        for index, item in enumerate(items):
+            futures.append(executor.submit(_call, fn, item, deadline, index, len(items), label))
         done, pending = wait(futures, return_when=FIRST_EXCEPTION)
         if pending:  # one failed: start no more, let the running ones end (each bounded by the deadline)
             for future in pending:
@@ -82,8 +83,16 @@ def map_bounded(fn, items, max_workers=DEFAULT_WORKERS, deadline=None, label="re
             if not future.cancelled() and future.exception() is not None:
                 raise future.exception()
         return [future.result() for future in futures]
+    except BaseException as error:
+        if not isinstance(error, Exception):
+            # An interrupt (_interrupt.Interrupted) in the waiting thread: start nothing more, and let
+            # the run end its session now rather than after the calls still running.
+            wait_for_running = False
+            for future in futures:
+                future.cancel()
+        raise
     finally:
-        executor.shutdown(wait=True)
+        executor.shutdown(wait=wait_for_running)
 
 
 def _call(fn, item, deadline, index, total, label):

@@ -19,6 +19,7 @@ from ansible.module_utils.errors import AnsibleFallbackNotFound
 from ansible_collections.actiongate.agents.plugins.module_utils._connection_options import CONNECTION_SPEC
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionGateError
 from ansible_collections.actiongate.agents.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.actiongate.agents.plugins.module_utils._interrupt import Interrupted, Interrupts, signal_name
 from ansible_collections.actiongate.agents.plugins.module_utils._options import EXTENSION_KEYS, cap, url_passwords
 from ansible_collections.actiongate.agents.plugins.module_utils._query import ActionQuery
 from ansible_collections.actiongate.agents.plugins.module_utils._secrets import registry
@@ -132,21 +133,35 @@ def unexpected(plugin, error, secrets):
         "the task (without its credentials) and this message." % (plugin, type(error).__name__, error, ISSUES)))
 
 
+def interrupted(plugin, error):
+    """The failure of a run a signal stopped, when the process did not stop with it (``_interrupt``)."""
+    return {"failed": True, "msg": "%s was interrupted by %s before it ended; the vendor session it opened was "
+                                   "ended." % (plugin, signal_name(error.signum))}
+
+
 def run_query(vendor_cls, options, secrets, plugin, work=None, **query_kwargs):
     """One run of a status module, its action plugin or its lookup: the query (``work(query)``,
-    by default ``query.run()``), the vendor session closed once whatever happens, and every
-    byte that leaves scrubbed. Returns ``(result, warnings)``; a failure is ``failed`` and ``msg``."""
+    by default ``query.run()``), the vendor session closed once whatever happens, a SIGINT or
+    SIGTERM included (``_interrupt.Interrupts``: the session is ended, then the signal goes on to
+    whoever handled it before), and every byte that leaves scrubbed. Returns ``(result,
+    warnings)``; a failure is ``failed`` and ``msg``."""
     query = None
+    interrupts = Interrupts()
     try:
-        query = ActionQuery(vendor_cls, options, secrets=secrets, **query_kwargs)
-        result = work(query) if work is not None else query.run()
-    except ActionGateError as error:
-        result = dict(failure(error, secrets), failed=True)
-    except Exception as error:  # the last-resort catch: no traceback
-        result = {"failed": True, "msg": unexpected(plugin, error, secrets)}
-    finally:
-        if query is not None:
-            query.close()
+        with interrupts:
+            try:
+                query = ActionQuery(vendor_cls, options, secrets=secrets, **query_kwargs)
+                result = work(query) if work is not None else query.run()
+            except ActionGateError as error:
+                result = dict(failure(error, secrets), failed=True)
+            except Exception as error:  # the last-resort catch: no traceback
+                result = {"failed": True, "msg": unexpected(plugin, error, secrets)}
+            finally:
+                if query is not None:
+                    with interrupts.held():
+                        query.close()
+    except Interrupted as error:  # the handler before ours let the process go on
+        result = interrupted(plugin, error)
     warnings = [cap(secrets.scrub(w)) for w in (query.warnings if query is not None else [])]
     return secrets.scrub_data(result), warnings
 
@@ -154,16 +169,35 @@ def run_query(vendor_cls, options, secrets, plugin, work=None, **query_kwargs):
 def vendor_result(vendor_cls, params, work, plugin, secrets=None):
     """What a module that is not a status module returns (fleet_agent_action, ...): ``work(vendor)``,
     or ``failed`` with the error's message, any unexpected exception a clean failure naming
-    ``plugin`` (the last-resort catch), the whole result scrubbed. The module's ``main()``
+    ``plugin`` (the last-resort catch), the whole result scrubbed. A SIGINT or SIGTERM ends the
+    vendor's session (``close``) before the signal goes on (``_interrupt.Interrupts``). The module's ``main()``
     (run_vendor_module) and its action plugin in the worker process (``_module_action``) share it."""
     secrets = secrets if secrets is not None else vendor_cls.secret_registry(params)
+    vendor = None
     try:
-        result = work(vendor_cls(params, client=vendor_cls.make_client(params, secrets=secrets)))
-    except ActionGateError as error:
-        result = dict(failure(error, secrets), failed=True)
-    except Exception as error:  # the last-resort catch: no traceback
-        result = {"failed": True, "msg": unexpected(plugin, error, secrets)}
+        with Interrupts():
+            try:
+                vendor = vendor_cls(params, client=vendor_cls.make_client(params, secrets=secrets))
+                result = work(vendor)
+            except ActionGateError as error:
+                result = dict(failure(error, secrets), failed=True)
+            except Exception as error:  # the last-resort catch: no traceback
+                result = {"failed": True, "msg": unexpected(plugin, error, secrets)}
+            except Interrupted:  # later signals are ignored until the block ends
+                if vendor is not None:
+                    end_session(vendor)
+                raise
+    except Interrupted as error:  # the handler before ours let the process go on
+        result = interrupted(plugin, error)
     return secrets.scrub_data(result)
+
+
+def end_session(vendor):
+    """``vendor.close()`` (a logout, a token revoked) of an interrupted run; its trouble is dropped."""
+    try:
+        vendor.close()
+    except Exception:  # the run is being stopped: nobody would read a warning
+        pass
 
 
 def exit_module(module, result, warnings=()):

@@ -18,6 +18,9 @@ Default credentials (``reset()`` restores them):
   ``"2h"``, ``"0"`` = ten years) or ``token_lifetime`` (3600 s, PE's default);
 - static token ``sim-puppet-token`` (user ``deployer``), valid until reset, for ad-hoc runs.
 
+``DELETE /rbac-api/v2/tokens`` revokes the tokens its ``revoke_tokens`` lists; ``GET
+/_sim/puppet/tokens`` shows how many were revoked that way and which tokens are revoked.
+
 Starting jobs (``POST /orchestrator/v1/command/deploy``,
 https://help.puppet.com/pe/current/topics/orchestrator_api_post_command_deploy.htm, or
 ``command/task``, https://help.puppet.com/pe/current/topics/orchestrator_api_post_command_task.htm):
@@ -84,6 +87,7 @@ NAME = "puppet"
 blueprint = Blueprint("puppet", __name__)
 
 TOKEN_PATH = "/rbac-api/v1/auth/token"
+REVOKE_PATH = "/rbac-api/v2/tokens"
 STATIC_TOKEN = "sim-puppet-token"
 TEN_YEARS = 10 * 365 * 86400  # lifetime "0" means about ten years (RBAC token v1 doc)
 LIFETIME_UNITS = {"y": 365 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -250,6 +254,7 @@ class State:
             self.token_lifetime = 3600.0  # rbac_token_auth_lifetime default: one hour
             self.tokens: dict[str, dict[str, Any]] = {}
             self.tokens[STATIC_TOKEN] = {"login": "deployer", "expires": self.now() + TEN_YEARS, "revoked": False}
+            self.revocations = 0  # tokens revoked through DELETE /rbac-api/v2/tokens
             self.echo_token_in_errors = False
             self.pagination_strings = True
             self.job_node_states = False  # GET /jobs/{id} documents no node_states (module docstring)
@@ -444,6 +449,33 @@ def rbac_token() -> Response:
         raise ApiError(401, "puppetlabs.rbac/authentication-failed", "The username or password is incorrect.")
     lifetime = parse_lifetime(body["lifetime"]) if body.get("lifetime") is not None else None
     return jsonify(token=rbac.issue_token(login, lifetime))
+
+
+@blueprint.delete(REVOKE_PATH)
+def rbac_revoke() -> Response:
+    """Revoke the tokens named whole in ``revoke_tokens`` (the query's comma-separated list, the JSON
+    body's array, or both), 204; any authenticated user may, and revoking a revoked or unknown token
+    is no error (https://help.puppet.com/pe/current/topics/rbac_api_v2_revoke_tokens_delete_tokens.htm).
+    The by-username, by-label and by-id parameters are not simulated: 400 malformed-request [I]."""
+    body = request.get_json(silent=True, force=True) if request.get_data() else {}
+    if not isinstance(body, dict):
+        raise ApiError(400, "malformed-request", "The request body must be a JSON object.")
+    others = sorted(k for k in set(body) | set(request.args) if k != "revoke_tokens")
+    if others:
+        raise ApiError(400, "malformed-request", "Not simulated: %s" % ", ".join(others))
+    listed = body.get("revoke_tokens", [])
+    if not isinstance(listed, list):
+        raise ApiError(400, "malformed-request", "revoke_tokens must be an array.")
+    listed = [str(t) for t in listed] + [t for t in request.args.get("revoke_tokens", "").split(",") if t]
+    if not listed:
+        raise ApiError(400, "malformed-request", "Give at least one token to revoke in revoke_tokens.")
+    rbac = puppet()
+    with rbac.lock:
+        for token in listed:
+            if token in rbac.tokens:
+                rbac.tokens[token]["revoked"] = True
+                rbac.revocations += 1
+    return Response(status=204)
 
 
 # ---- activity service ------------------------------------------------------------------------
@@ -855,6 +887,14 @@ def _each_token(body: dict[str, Any]) -> list[dict[str, Any]]:
     if body.get("token"):
         return [sim.tokens[body["token"]]] if body["token"] in sim.tokens else []
     return list(sim.tokens.values())
+
+
+@control.get("/tokens")
+def control_tokens() -> Response:
+    """``revocations`` (through ``DELETE /rbac-api/v2/tokens``) and the tokens revoked (any way)."""
+    sim = puppet()
+    with sim.lock:
+        return jsonify(revocations=sim.revocations, revoked=sorted(t for t, r in sim.tokens.items() if r["revoked"]))
 
 
 @control.post("/tokens/expire")

@@ -6,8 +6,10 @@
 username and password for one at ``POST /rbac-api/v1/auth/token`` on the console (port 4433).
 
 A token this run asks for lasts the run (``run_seconds``) plus ``TOKEN_MARGIN`` seconds, not PE's
-one-hour default, and a long wait logs in again when it expires (``Vendor.get``). The endpoint,
-its ``lifetime`` key and the default lifetime: docs/dev/vendors/puppet.md ("RBAC tokens").
+one-hour default, and a long wait logs in again when it expires (``Vendor.get``). At the end of the
+run, an interrupted one too, ``close`` revokes it (``DELETE /rbac-api/v2/tokens``); a token given in
+``token`` is never revoked. The endpoints, the ``lifetime`` key and the default lifetime:
+docs/dev/vendors/puppet.md ("RBAC tokens").
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,12 +24,18 @@ except ImportError:  # pragma: no cover - Python 2 is not supported by this coll
 import math
 
 from ansible_collections.actiongate.agents.plugins.module_utils import _shape
-from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError, AuthError, ConfigError
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionGateError, ApiError, AuthError, ConfigError
 from ansible_collections.actiongate.agents.plugins.module_utils._http import envelope_message
 from ansible_collections.actiongate.agents.plugins.module_utils._vendor import Vendor
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.puppet.argspec import SECRET_OPTIONS
 
 TOKEN_PATH = "/rbac-api/v1/auth/token"
+# Revokes the tokens listed in the body's revoke_tokens (any user may revoke a token it holds whole),
+# 204 when done: https://help.puppet.com/pe/current/topics/rbac_api_v2_revoke_tokens_delete_tokens.htm
+REVOKE_PATH = "/rbac-api/v2/tokens"
+# The revocation's own budget at the end of the run (``client.short_budget``), also after the wait
+# used up wait_timeout or was interrupted.
+REVOKE_SECONDS = 2.0
 RBAC_PORT = 4433  # console services (RBAC, activity); the orchestrator listens on 8143
 # Seconds a requested token outlives the run's wait (or its request timeout without a wait).
 TOKEN_MARGIN = 300
@@ -45,6 +53,8 @@ class PuppetVendor(Vendor):
         super(PuppetVendor, self).__init__(options, client)
         # What this run tried, for the 401 hint (``auth_advice``): logins made with username and password.
         self.logins = 0
+        # The token the last login obtained, revoked by ``close`` (never a token given in ``token``).
+        self.obtained = None
         self.client.auth_hint = self.auth_advice
         if not options.get("token") and not (options.get("username") and options.get("password")):
             raise ConfigError("%s needs token (or PUPPET_TOKEN), or username and password (or PUPPET_USERNAME "
@@ -129,6 +139,34 @@ class PuppetVendor(Vendor):
                                                "token (got %s)." % (self.rbac_url(), _shape.kind(answer))), 200, answer)
         self.logins += 1
         self.use_token(token)
+        self.obtained = token
+
+    def close(self):
+        """Revoke the token this run obtained by logging in (``DELETE /rbac-api/v2/tokens`` with
+        ``{"revoke_tokens": [token]}``: in the body, not the URL), so it does not outlive the run.
+        Its own ``REVOKE_SECONDS`` budget. A token already refused (401, 403: expired or revoked)
+        and a PE without the endpoint (404; the token expires with its lifetime) are fine; other
+        trouble is raised for the shell to turn into a warning."""
+        token, self.obtained = self.obtained, None
+        if token is None:
+            return
+        url = self.rbac_url().rstrip("/") + REVOKE_PATH
+        try:
+            with self.client.short_budget(REVOKE_SECONDS):
+                self.client.request("DELETE", url, json_body={"revoke_tokens": [token]}, expect_json=False)
+        except AuthError:
+            return
+        except ApiError as error:
+            if error.status == 404:
+                return
+            raise ApiError(self.revoke_failed(error), error.status)
+        except ActionGateError as error:
+            raise ApiError(self.revoke_failed(error), None)
+
+    def revoke_failed(self, error):
+        return self.client.message("Puppet Enterprise RBAC at %s: revoking the token this run obtained (DELETE %s) "
+                                   "failed: %s It stays valid until its lifetime ends (the run's length plus %d seconds, from the "
+                                   "login)." % (self.rbac_url(), REVOKE_PATH, str(error).rstrip(".") + ".", TOKEN_MARGIN))
 
     def ensure_login(self):
         """With username and password, log in on first use (Vendor.get re-logs in once per expiry)."""
