@@ -11,6 +11,7 @@ __metaclass__ = type
 
 import copy
 import os
+import platform
 import sys
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -238,3 +239,23 @@ def run_status_module(vendor_cls):
     if not result.get("failed"):
         result["changed"] = False
     exit_module(module, result, warnings)
+
+
+def require_requests_on_target(module):
+    """A module that runs on the target host (not through its action plugin): the message names
+    that host and its Python, which is what the user can fix."""
+    if not HAS_REQUESTS:
+        module.fail_json(
+            msg="%s runs on the target host (%s) with its Python (%s), which cannot import the Python library "
+                "requests. Install requests for that Python, or run the task where it is installed "
+                "(delegate_to: localhost)." % (plugin_name(module._name), platform.node(), sys.executable),
+            exception=str(REQUESTS_IMPORT_ERROR))
+
+
+def run_start_module(vendor_cls):
+    """The whole ``main()`` of a module that is not a status module (a start module, an info
+    module): connection and vendor options, check mode, ``vendor.run(check_mode=...)``."""
+    module = AnsibleModule(argument_spec=argument_spec(CONNECTION_SPEC, vendor_cls.OPTIONS),
+                           supports_check_mode=True, **vendor_cls.MODULE_KWARGS)
+    require_requests_on_target(module)
+    run_vendor_module(module, vendor_cls, lambda vendor: vendor.run(check_mode=module.check_mode))

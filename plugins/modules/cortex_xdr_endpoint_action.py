@@ -222,32 +222,13 @@ requests:
            {field: endpoint_id_list, operator: in, value: [aeec6a2cc92e46fab3b6f621722e9916]}]}}}]
 """
 
-import platform
-import sys
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.actiongate.agents.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
-from ansible_collections.actiongate.agents.plugins.module_utils._runner import argument_spec, run_vendor_module
-from ansible_collections.actiongate.agents.plugins.module_utils._vendor import CONNECTION_SPEC
+from ansible_collections.actiongate.agents.plugins.module_utils._runner import run_start_module
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.cortex_xdr.start import CortexXdrStart
 
 
-def require_requests_on_target(module):
-    """This module runs on the target host, so the message names that host and its Python."""
-    if not HAS_REQUESTS:
-        module.fail_json(
-            msg="cortex_xdr_endpoint_action runs on the target host (%s) with its Python (%s), which cannot import "
-                "the Python library requests. Install requests for that Python, or run the task where it is "
-                "installed (delegate_to: localhost)." % (platform.node(), sys.executable),
-            exception=str(REQUESTS_IMPORT_ERROR))
-
-
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(CONNECTION_SPEC, CortexXdrStart.OPTIONS),
-                           supports_check_mode=True, **CortexXdrStart.MODULE_KWARGS)
-    require_requests_on_target(module)
-    run_vendor_module(module, CortexXdrStart, lambda vendor: vendor.run(check_mode=module.check_mode))
+    run_start_module(CortexXdrStart)
 
 
 if __name__ == "__main__":
