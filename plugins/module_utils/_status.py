@@ -2,7 +2,8 @@
 # Copyright: actiongate.agents contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # PRIVATE: this file is not a public API of the collection and may change without notice.
-"""The normalised action status (DESIGN §3) and the ``allowed_failures`` policy."""
+"""The normalised action status and the ``allowed_failures`` policy (docs/dev/architecture.md,
+"Target accounting")."""
 
 from __future__ import absolute_import, division, print_function
 

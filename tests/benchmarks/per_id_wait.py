@@ -1,4 +1,4 @@
-"""Benchmark: one poll of many ids on a vendor that answers one id per request (issue 15).
+"""Benchmark: one poll of many ids on a vendor that answers one id per request (the max_concurrent_requests pool).
 
 200 Rackspace Cloud Backup backups (v2, ``GET /v2/<project>/backups/<id>``) and 200 Cortex XDR
 group actions (``POST .../get_action_status/``), against the simulator with a fixed latency per

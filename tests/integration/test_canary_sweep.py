@@ -1,4 +1,4 @@
-"""The canary sweep (issue 10, "Tests"): every module and every lookup, each credential style, at
+"""The canary sweep (docs/dev/architecture.md, "Secrets and the origin rule"): every module and every lookup, each credential style, at
 -vvvv, against each fault of the adversarial server, with canary secrets holding ``&%"\\ +/=``.
 
 Faults, one URL prefix each on origin ``a`` (the vendor URL the task configures):

@@ -1,8 +1,8 @@
 """One deadline, end to end: real ``ansible -m`` runs against the simulator's slow and endless
 faults end within wait_timeout plus a little, and say what they were doing when time ran out.
 
-Prints (see it with ``-rA``) each case's overrun past wait_timeout and the worst one (issue 11
-target: under 2 s). The overrun counts from the module's first request to the simulator (the
+Prints (see it with ``-rA``) each case's overrun past wait_timeout and the worst one (the target:
+under 2 s). The overrun counts from the module's first request to the simulator (the
 deadline starts just before it) to the end of the ansible process.
 """
 

@@ -1,5 +1,5 @@
 """max_concurrent_requests through ansible-playbook: the modules and lookups of the per-id vendors read
-a poll's ids with a bounded pool, in the order asked (issue 15 item 1). One playbook; between tasks a
+a poll's ids with a bounded pool, in the order asked (docs/dev/options.md, max_concurrent_requests). One playbook; between tasks a
 ``uri`` task reads (and restarts) the simulator's gauge of requests in flight."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Per-id vendors read a poll's ids with a bounded pool (issue 15 item 1): Cortex XDR, Puppet jobs and
+"""Per-id vendors read a poll's ids with a bounded pool (docs/dev/options.md, max_concurrent_requests): Cortex XDR, Puppet jobs and
 Rackspace backups and restores, against the simulator over real HTTP. The simulator's gauge counts the
 requests in flight at once; its latency setting makes them overlap; its log counts every request."""
 
