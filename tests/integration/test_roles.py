@@ -283,7 +283,10 @@ def test_rollout_check_mode_prints_the_plan_and_starts_nothing(simulator, tmp_pa
     assert "batch 1/3: 5 agents, check mode, would upgrade 4, 1 skipped (already on 8.15.0)" in run.output
     assert "batch 3/3: 5 agents, check mode, would upgrade 5" in run.output
     sent = simulator.requests_log("/api")
-    assert sent and all(r["method"] == "GET" and r["path"] == "/api/fleet/agents" for r in sent)
+    # reads only: the versions Kibana offers (before batch 1), then the agents' versions per batch
+    assert sent and all(r["method"] == "GET" for r in sent)
+    assert [r["path"] for r in sent][:2] == ["/api/fleet/agents/available_versions", "/api/fleet/agents"]
+    assert {r["path"] for r in sent} == {"/api/fleet/agents/available_versions", "/api/fleet/agents"}
     checked = role_play(tmp_path, "fleet_rollout", rollout_vars(simulator), extra_args=["--check"])
     summary = fact(checked, "fleet_rollout_result")
     assert [b["status"] for b in summary["batches"]] == ["planned"] * 3
@@ -304,6 +307,62 @@ def test_rollout_connection_lies_over_the_play_module_defaults_key_by_key(simula
         assert run.rc == 0, run.output[-3000:]
         assert [b["status"] for b in fact(run, "fleet_rollout_result")["batches"]] == ["succeeded"]
     assert [u["agents"] for u in upgrades(simulator)] == [["agent-01"], ["agent-02"]]
+
+
+def versions_read(simulator):
+    return [r for r in simulator.requests_log("/api/fleet/agents/available_versions") if r["method"] == "GET"]
+
+
+def test_rollout_of_a_version_kibana_does_not_offer_fails_starting_nothing(simulator, tmp_path):
+    simulator.control("POST", "/fleet/config", {"available_versions": ["8.15.1", "8.15.0", "8.14.3"]})
+    run = role_play(tmp_path, "fleet_rollout", rollout_vars(simulator, fleet_rollout_version="8.16.0"))
+    assert run.rc != 0
+    name, result = failure(run)
+    assert name.endswith("Stop before any batch when Kibana does not offer the version")
+    assert result["msg"].startswith("Kibana does not offer version 8.16.0 for an upgrade (it offers 8.15.1, 8.15.0, "
+                                    "8.14.3). Nothing was started.")
+    assert "fleet_rollout_check_version" in result["msg"] and "\n" not in result["msg"]
+    assert len(versions_read(simulator)) == 1
+    # nothing started, and no batch was even read
+    assert upgrades(simulator) == [] and simulator.requests_log("/api/fleet/agents/bulk") == []
+    assert [r["path"] for r in simulator.requests_log("/api")] == ["/api/fleet/agents/available_versions"]
+
+
+def test_rollout_on_a_kibana_without_the_versions_list_warns_and_goes_on(simulator, tmp_path):
+    simulator.control("POST", "/fleet/config", {"ack_seconds": 0.05, "available_versions": None})
+    run = role_play(tmp_path, "fleet_rollout", rollout_vars(simulator, fleet_rollout_batches=[["agent-01"], ["agent-02"]]))
+    assert run.rc == 0, run.output[-3000:]
+    read = [t["hosts"]["localhost"] for play in run.data["plays"] for t in play["tasks"]
+            if t["task"]["name"].endswith("Read the versions Kibana offers")][0]
+    assert read["available_versions"] is None
+    assert any("HTTP 404" in w and "older than 8.4.0" in w for w in read["warnings"]), read
+    assert [b["status"] for b in fact(run, "fleet_rollout_result")["batches"]] == ["succeeded", "succeeded"]
+    assert [u["agents"] for u in upgrades(simulator)] == [["agent-01"], ["agent-02"]]
+
+
+def test_rollout_version_check_off_starts_a_version_kibana_does_not_list(simulator, tmp_path):
+    simulator.control("POST", "/fleet/config", {"ack_seconds": 0.05, "available_versions": ["8.14.0"]})
+    run = role_play(tmp_path, "fleet_rollout", rollout_vars(simulator, fleet_rollout_batches=[["agent-03"]],
+                                                            fleet_rollout_check_version=False))
+    assert run.rc == 0, run.output[-3000:]
+    assert versions_read(simulator) == []
+    assert [u["agents"] for u in upgrades(simulator)] == [["agent-03"]]
+
+
+def test_rollout_stops_when_the_versions_cannot_be_read_and_unenroll_never_reads_them(simulator, tmp_path):
+    simulator.fault(path="/api/fleet/agents/available_versions", status=403, count=1)
+    run = role_play(tmp_path, "fleet_rollout", rollout_vars(simulator, fleet_rollout_batches=[["agent-04"]]))
+    assert run.rc != 0
+    _name, result = failure(run)
+    assert result["msg"].startswith("Could not read the versions Kibana offers (") and "HTTP 403" in result["msg"]
+    assert "Nothing was started. Set fleet_rollout_check_version to false" in result["msg"]
+    assert upgrades(simulator) == []
+    simulator.control("DELETE", "/requests")
+    simulator.control("POST", "/fleet/config", {"ack_seconds": 0.05, "available_versions": []})
+    unenroll = role_play(tmp_path, "fleet_rollout", rollout_vars(
+        simulator, fleet_rollout_action="unenroll", fleet_rollout_version="", fleet_rollout_batches=[["agent-05"]]))
+    assert unenroll.rc == 0, unenroll.output[-3000:]
+    assert versions_read(simulator) == [] and len(simulator.requests_log("/api/fleet/agents/bulk_unenroll")) == 1
 
 
 # --- wait_for_action with the other vendors -----------------------------------------------------
