@@ -216,3 +216,132 @@ def test_a_failed_refusal_read_warns_but_the_started_action_is_reported(simulato
     assert result["refused"] is None
     assert any("reading which agents Kibana refused failed" in w and "HTTP 500" in w for w in result["warnings"])
     assert len(posts(simulator, "/api/fleet/agents/bulk_upgrade")) == 1
+
+
+# --- rollouts: action_ids, batch_size, include_inactive, dry_run, old Kibanas, faults ---------------
+
+def test_the_id_is_waited_on_with_a_failing_agent_and_the_result_has_action_ids(simulator, tmp_path):
+    simulator.control("POST", "/fleet/config", {"ack_seconds": 0.05})
+    simulator.control("POST", "/fleet/agents", [{"id": "agent-14", "fails": "checksum mismatch"}])
+    run = run_playbook(tmp_path, [
+        action_task(simulator, action="upgrade", agents=["agent-13", "agent-14"], version="8.15.0", batch_size=1),
+        wait_task(simulator)])
+    started = run.task("start")
+    assert started["action_ids"] == [started["action_id"]] and started["raw"] == {"actionId": started["action_id"]}
+    assert json.loads(posts(simulator, "/api/fleet/agents/bulk_upgrade")[0]["body"])["batchSize"] == 1
+    assert simulator.control("GET", "/fleet/actions/%s" % started["action_id"])["batch_size"] == 1
+    waited = run.task("wait")["actions"][0]
+    assert (waited["state"], waited["targets"]["failed"]) == ("partial", 1)
+    assert waited["errors"][0]["target"] == "agent-14"
+
+
+def test_include_inactive_takes_inactive_agents_of_a_query(simulator, tmp_path):
+    simulator.control("POST", "/fleet/config", {"ack_seconds": 0.05})
+    query = "local_metadata.host.hostname:host-agent-15"
+    run = run_playbook(tmp_path, [
+        action_task(simulator, name="unenroll", action="unenroll", agents=["agent-15"], revoke=True),
+        action_task(simulator, name="without", action="upgrade", agents=query, version="8.15.0"),
+        action_task(simulator, name="with", action="upgrade", agents=query, version="8.15.0", include_inactive=True),
+        action_task(simulator, name="ids", action="upgrade", agents=["agent-16"], version="8.15.0",
+                    include_inactive=True)])
+    shown = dict((name, simulator.control("GET", "/fleet/actions/%s" % run.task(name)["action_id"]))
+                 for name in ("without", "with"))
+    assert shown["without"]["status"]["nbAgentsActioned"] == 0 and shown["without"]["include_inactive"] is False
+    assert shown["with"]["status"]["nbAgentsActioned"] == 1 and shown["with"]["include_inactive"] is True
+    assert "warnings" not in run.task("with")
+    assert any("no effect with a list of agent ids" in w for w in run.task("ids")["warnings"])
+    assert json.loads(posts(simulator, "/api/fleet/agents/bulk_upgrade")[1]["body"])["includeInactive"] is True
+
+
+def test_dry_run_counts_and_writes_nothing(simulator, tmp_path):
+    run = run_playbook(tmp_path, [
+        action_task(simulator, name="ids", action="upgrade", agents=["agent-01", "agent-02"], version="8.15.0",
+                    dry_run=True),
+        action_task(simulator, name="query", action="unenroll", agents="*", dry_run=True)])
+    ids, query = run.task("ids"), run.task("query")
+    assert (ids["changed"], ids["count"], ids["action_id"], ids["action_ids"]) == (False, 2, None, [])
+    assert ids["dry_run"] is True and "refused" not in ids and not ids.get("failed")
+    assert query["count"] == 20 and query["changed"] is False
+    assert [json.loads(p["body"])["dryRun"] for p in posts(simulator, "/api/fleet")] == [True, True]
+    # one POST each, no refusal read, nothing written
+    assert simulator.requests_log("/api/fleet/agents/action_status") == []
+    assert [d["count"] for d in simulator.control("GET", "/fleet/dry_runs")] == [2, 20]
+
+
+def test_an_old_kibana_refusing_each_new_option_says_which_release_added_it_and_that_nothing_started(simulator, tmp_path):
+    simulator.control("POST", "/fleet/config", {"old_kibana": True})
+    run = run_playbook(tmp_path, [
+        action_task(simulator, name="batch_size", action="upgrade", agents=["agent-01"], version="8.15.0", batch_size=5),
+        action_task(simulator, name="include_inactive", action="unenroll", agents="*", include_inactive=True),
+        action_task(simulator, name="dry_run", action="upgrade", agents=["agent-01"], version="8.15.0", dry_run=True),
+        action_task(simulator, name="plain", action="upgrade", agents=["agent-01"], version="8.15.0")])
+    for name, since in (("batch_size", "Kibana 8.5.0"), ("include_inactive", "Kibana 8.11.1 for bulk_unenroll"),
+                        ("dry_run", "elastic/kibana#276377")):
+        result = run.task(name)
+        assert result["failed"] is True, name
+        assert "definition for this key is missing" in result["msg"] and since in result["msg"], result["msg"]
+        assert "Leave %s out, or upgrade Kibana" % name in result["msg"]
+        assert "Nothing started: the request was refused (HTTP 400)" in result["msg"]
+    assert run.task("plain")["action_id"]
+    assert len(posts(simulator, "/api/fleet/agents/bulk_upgrade")) == 3
+    assert len(posts(simulator, "/api/fleet/agents/bulk_unenroll")) == 1
+    assert len(simulator.requests_log("/api/fleet/agents/action_status")) == 1  # the plain start's refusal read
+
+
+def test_every_fault_is_one_request_and_says_whether_the_action_may_have_started(simulator, tmp_path):
+    """One fault per space (one path each); every start sends exactly one POST, never retried."""
+    faults = {"500": {"status": 500}, "503": {"status": 503, "retry_after": 0}, "reset": {"kind": "reset"},
+              "timeout": {"kind": "slow", "delay": 3}, "noid": {"status": 200, "body": {"ok": True}},
+              "403": {"status": 403}, "404": {"status": 404}, "400": {"status": 400}}
+    for name, spec in faults.items():
+        simulator.fault(path="/s/%s/api/fleet/agents/bulk_upgrade" % name, **spec)
+    tasks = [action_task(simulator, name=name, action="upgrade", agents=["agent-17"], version="8.15.0", space_id=name,
+                         request_timeout=1) for name in faults]
+    tasks.append(action_task(simulator, name="401", action="upgrade", agents=["agent-17"], version="8.15.0",
+                             space_id="401", api_key="d3Jvbmc6YWN0aW9uc2VjcmV0"))
+    run = run_playbook(tmp_path, tasks)
+    for name in ("500", "503", "reset", "timeout", "noid"):
+        result = run.task(name)
+        assert result["failed"] is True and "MAY HAVE STARTED" in result["msg"], (name, result)
+        assert "never retried" in result["msg"] and "fleet_action_status (without action_ids)" in result["msg"], name
+        assert "Agent activity" in result["msg"] and "action_id" not in result, name
+    assert "the answer has no actionId" in run.task("noid")["msg"]
+    for name in ("401", "403", "404", "400"):
+        result = run.task(name)
+        assert result["failed"] is True and "HTTP %s" % name in result["msg"], (name, result)
+        assert "Nothing started" in result["msg"] and "re-run is safe" in result["msg"], name
+    for name in list(faults) + ["401"]:
+        assert len(posts(simulator, "/s/%s/api/fleet/agents/bulk_upgrade" % name)) == 1, name
+    assert "d3Jvbmc6YWN0aW9uc2VjcmV0" not in run.output
+
+
+def test_check_mode_shows_the_request_with_the_new_options_and_sends_nothing(simulator, tmp_path):
+    run = run_playbook(tmp_path, [action_task(simulator, action="unenroll", agents="*", batch_size=100,
+                                              include_inactive=True, dry_run=True)], extra_args=["--check"])
+    result = run.task("start")
+    assert result["changed"] is False and result["action_ids"] == [] and result["dry_run"] is True
+    assert result["requests"] == [{"method": "POST", "path": "/api/fleet/agents/bulk_unenroll", "body": {
+        "agents": "*", "force": False, "revoke": False, "batchSize": 100, "includeInactive": True, "dryRun": True}}]
+    assert simulator.requests_log("/api") == []
+
+
+def test_new_input_errors_are_refused_before_any_request(simulator, tmp_path):
+    run = run_playbook(tmp_path, [
+        action_task(simulator, name="twice", action="upgrade", agents=["agent-01", "agent-01"], version="8.15.0"),
+        action_task(simulator, name="blank", action="unenroll", agents=["agent-01", ""]),
+        action_task(simulator, name="too_many", action="unenroll", agents=["a%d" % i for i in range(10001)]),
+        action_task(simulator, name="batch_zero", action="unenroll", agents=["agent-01"], batch_size=0),
+        action_task(simulator, name="cancel_dry", action="cancel", action_id="x", dry_run=True)])
+    assert "agents lists 'agent-01' more than once" in run.task("twice")["msg"]
+    assert "agents has a blank item (position 2)" in run.task("blank")["msg"]
+    assert "at most 10000 in one request" in run.task("too_many")["msg"]
+    assert "batch_size must be between 1 and 10000" in run.task("batch_zero")["msg"]
+    assert "dry_run cannot be used with action=cancel" in run.task("cancel_dry")["msg"]
+    assert simulator.requests_log("/api") == [] and simulator.requests_log("/s") == []
+
+
+def test_dry_run_adhoc(simulator):
+    args = json.dumps({"action": "upgrade", "agents": ["agent-03"], "version": "8.15.0", "dry_run": True})
+    run = run_adhoc(MODULE, args, env={"FLEET_URL": simulator.http_url, "FLEET_API_KEY": API_KEY})
+    assert run.rc == 0, run.output[-2000:]
+    assert run.adhoc()["count"] == 1 and run.adhoc()["changed"] is False

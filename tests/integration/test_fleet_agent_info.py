@@ -80,3 +80,50 @@ def test_the_module_runs_with_the_python_the_task_names(simulator, tmp_path):
     task["vars"] = {"ansible_python_interpreter": sys.executable + "-not-there"}
     result = run_playbook(tmp_path, [task]).task("info")
     assert result["failed"] is True and agent_queries(simulator) == []
+
+
+# --- available_versions ---------------------------------------------------------------------------
+
+def versions_reads(simulator, prefix="/api/fleet/agents/available_versions"):
+    return [r for r in simulator.requests_log(prefix) if r["method"] == "GET"]
+
+
+def test_available_versions_alone_reads_only_the_versions(simulator, tmp_path):
+    simulator.control("POST", "/fleet/config", {"available_versions": ["8.16.0", "8.15.2"]})
+    run = run_playbook(tmp_path, [info_task(simulator, available_versions=True, space_id="ops")])
+    result = run.task("info")
+    assert not result.get("failed"), result
+    assert result["available_versions"] == ["8.16.0", "8.15.2"] and result["changed"] is False
+    assert "agents" not in result and "total" not in result and "warnings" not in result
+    assert [r["path"] for r in simulator.requests_log("/")] == ["/s/ops/api/fleet/agents/available_versions"]
+
+
+def test_available_versions_with_agents_and_in_check_mode(simulator, tmp_path):
+    run = run_playbook(tmp_path, [info_task(simulator, available_versions=True, agents=["agent-01"], version="8.14.0")],
+                       extra_args=["--check"])
+    result = run.task("info")
+    assert "8.15.0" in result["available_versions"] and result["at_version"] == ["agent-01"]
+    assert len(versions_reads(simulator)) == 1 and len(agent_queries(simulator)) == 1
+
+
+def test_a_kibana_without_available_versions_gives_null_and_a_warning(simulator, tmp_path):
+    simulator.control("POST", "/fleet/config", {"available_versions": None})
+    run = run_playbook(tmp_path, [info_task(simulator, available_versions=True)], json_results=False)
+    assert run.rc == 0, run.output[-2000:]
+    assert "[WARNING]: Kibana has no GET /api/fleet/agents/available_versions (HTTP 404)" in run.output
+    assert "older than 8.4.0" in run.output
+    adhoc = run_adhoc(MODULE, json.dumps({"url": simulator.http_url, "api_key": API_KEY, "available_versions": True}))
+    assert adhoc.adhoc()["available_versions"] is None
+    assert len(versions_reads(simulator)) == 2
+
+
+def test_a_versions_answer_of_another_shape_or_a_refusal_fails_cleanly(simulator, tmp_path):
+    simulator.fault(path="/api/fleet/agents/available_versions", status=200, body={"versions": ["8.15.0"]}, count=1)
+    simulator.fault(path="/s/ro/api/fleet/agents/available_versions", status=403, count=1)
+    run = run_playbook(tmp_path, [info_task(simulator, available_versions=True),
+                                  dict(info_task(simulator, available_versions=True, space_id="ro"), name="ro")])
+    result = run.task("info")
+    assert result["failed"] is True and "available_versions without an items list" in result["msg"]
+    refused = run.task("ro")
+    assert refused["failed"] is True and "HTTP 403" in refused["msg"] and "fleet-agents-read" in refused["msg"]
+    assert "Traceback" not in run.output
