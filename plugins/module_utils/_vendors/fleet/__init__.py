@@ -8,8 +8,9 @@
 - ``parse.py``: reading an ``action_status`` answer (pure: JSON in, statuses or the collection's
   malformed-answer error out);
 - ``session.py``: ``Fleet``, the Kibana session (auth, space path) and the action_status reads;
-- ``actions.py``: ``FleetActions``, starting bulk upgrade, bulk unenroll and cancel;
-- ``agents.py``: ``FleetAgents``, reading agents for ``fleet_agent_info``.
+- ``actions.py``: ``FleetActions``, starting bulk upgrade, bulk unenroll (or their dry run) and
+  cancel through ``_start.py``;
+- ``agents.py``: ``FleetAgents``, reading agents and the available versions for ``fleet_agent_info``.
 
 The Kibana facts the code relies on, with their sources: docs/dev/vendors/fleet.md. Plugins import
 from the file that defines a name; the classes are also re-exported here.
