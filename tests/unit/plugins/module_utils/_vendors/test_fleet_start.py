@@ -218,7 +218,7 @@ def test_include_inactive_with_a_list_of_ids_warns():
 
 # ---- an old Kibana's schema 400 ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("key, option, since", [(k, o, s) for k, o, s in NEWER_KEYS])
+@pytest.mark.parametrize("key, option, since", list(NEWER_KEYS))
 def test_an_old_kibana_refusing_a_key_is_explained_naming_the_option_and_the_release(key, option, since):
     error = ApiError("Elastic Fleet POST /api/fleet/agents/bulk_upgrade failed: HTTP 400 [request body.%s]: "
                      "definition for this key is missing" % key, 400)
