@@ -1,6 +1,6 @@
 """Interrupted runs end what they opened: a SIGINT (Ctrl-C) or SIGTERM sent to a real
 ``ansible-playbook`` in the middle of a wait that cannot finish, and an ansible-runner cancel, log
-out of Cybereason and revoke the Puppet token the run obtained within a few seconds, then the run
+out of Cybereason and revoke the Puppet or Rackspace token the run obtained within a few seconds, then the run
 stops as Ansible stops it for that signal (docs/dev/architecture.md, "Interrupts").
 
 Every case waits on the simulator: the signal is sent once the wait has polled (seen in the
@@ -232,6 +232,25 @@ def test_a_puppet_wait_interrupted_revokes_the_token_it_obtained(simulator, play
     assert simulator.control("GET", "/puppet/tokens")["revocations"] == 1
     assert rc == EXIT[signum], output[-3000:]
     assert token not in output and "puppetlabs" not in output.replace("puppetlabs.rbac", "")
+
+
+def test_a_rackspace_wait_interrupted_revokes_the_token_identity_gave(simulator, playbook):
+    backup = simulator.control("POST", "/rackspace/backups", {"step_seconds": 3600})["id"]
+    args = {"identity_url": simulator.http_url + "/v2.0", "username": "sim-user", "api_key": "sim-api-key",
+            "api_version": "v2", "action_ids": [backup], "wait": True, "wait_timeout": 600, "wait_interval": 0.5,
+            "wait_max_interval": 0.5}
+    run = playbook(play([{"name": "wait", "actiongate.agents.rackspace_backup_status": args}]))
+    first_poll(simulator, "/v2/123456/backups/" + backup)
+    sent = run.signal(signal.SIGTERM)
+    rc, output = run.finish()
+    revoke, after = ended(simulator, "/v2.0/tokens", sent, method="DELETE")
+    assert after < WITHIN, "the revocation came %.1f s after the signal" % after
+    token = revoke["headers"]["x-auth-token"]
+    assert simulator.control("GET", "/rackspace/tokens")["revoked"] == [token]
+    answer = requests.get(simulator.http_url + "/v2/123456/backups/" + backup, headers={"X-Auth-Token": token}, timeout=10)
+    assert answer.status_code == 401
+    assert rc == EXIT[signal.SIGTERM], output[-3000:]
+    assert token not in output and "sim-api-key" not in output
 
 
 def test_an_ansible_runner_cancel_logs_out(simulator, tmp_path):

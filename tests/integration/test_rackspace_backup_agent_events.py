@@ -120,7 +120,7 @@ def test_expired_token_renewed_with_identity_but_not_without(simulator, tmp_path
     assert "invalid or expired" in run.task("token_only")["msg"]
     renewed = run.task("token_and_identity")
     assert not renewed.get("failed"), renewed.get("msg")
-    assert len(simulator.requests_log("/v2.0/tokens")) == 1
+    assert len([r for r in simulator.requests_log("/v2.0/tokens") if r["method"] == "POST"]) == 1  # one login
 
 
 def test_faults_429_503_html_and_unknown_agent(simulator, tmp_path):

@@ -10,6 +10,7 @@ Default credentials (change them with ``POST /_sim/rackspace/config``):
 - identity ``POST /v2.0/tokens``: username ``sim-user`` with API key ``sim-api-key``
   (``RAX-KSKEY:apiKeyCredentials``) or password ``sim-password`` (``passwordCredentials``);
 - a ready token ``sim-token`` (valid for ``token_lifetime`` from reset, like an issued one);
+  ``DELETE /v2.0/tokens`` revokes the caller's own token (``GET /_sim/rackspace/tokens`` lists them);
 - project (tenant) ``123456``; regions ``DFW`` (home: ``<sim>/v1.0/123456``) and ``ORD``
   (``<sim>/rax/ord/v1.0/123456``), so a client that picks the wrong region is visible in the log.
   The catalog names v1.0 endpoints, as the real one does
@@ -201,6 +202,7 @@ class State:
             self.step_seconds = 2.0
             self.outcome = {"backup": "completed", "restore": "completed"}
             self.tokens: dict[str, dict[str, Any]] = {}
+            self.revoked: list[str] = []  # tokens revoked by DELETE /v2.0/tokens (GET /_sim/rackspace/tokens)
             self.tracks: dict[tuple[str, str], Track] = {}
             self.configurations: dict[str, dict[str, Any]] = {}
             # Configurations whose backups fail (a test's failure list), and the v1.0 start's answer form.
@@ -603,6 +605,19 @@ def identity_tokens() -> Response:
     })
 
 
+@blueprint.delete("/v2.0/tokens")
+def identity_revoke() -> Response:
+    """Revoke the caller's own token (the guard has checked ``X-Auth-Token``): 204. "A user can revoke
+    their own authentication token by submitting the DELETE request without specifying the tokenId
+    parameter" (rackerlabs/docs-cloud-identity src/rst/api-operations/DELETE_revoke_token_v2.0_tokens.rst)."""
+    rax = state()
+    with rax.lock:
+        token = rax.tokens.pop(request.headers.get("X-Auth-Token", ""), None)
+        if token is not None:
+            rax.revoked.append(token["id"])
+    return Response(status=204)
+
+
 # ---- events ------------------------------------------------------------------------------------
 
 def _page_args() -> tuple[int | None, int, str] | Response:
@@ -1003,6 +1018,14 @@ def control_issue_token() -> Response:
         token = rax.issue_token(body.get("username", "sim-user"), token_id=body.get("id"),
                                 lifetime=body.get("lifetime"))
     return jsonify(token=token["id"], expires=iso(token["expires"]))
+
+
+@control.get("/tokens")
+def control_tokens() -> Response:
+    """The tokens revoked through ``DELETE /v2.0/tokens``."""
+    rax = state()
+    with rax.lock:
+        return jsonify(revoked=list(rax.revoked))
 
 
 @control.post("/tokens/expire")

@@ -6,7 +6,9 @@
 token (given, or from ``POST <identity_url>/tokens``, renewed once on a 401), and the endpoint URL
 (given, or the catalog's ``rax:backup`` one) in the API version a class calls.
 
-Every call carries ``X-Auth-Token``; a token lasts about a day. Identity's answer is read by
+Every call carries ``X-Auth-Token``; a token lasts about a day. A token this run obtained is
+revoked when the run ends, an interrupted one too (``close``: ``DELETE <identity_url>/tokens``, which
+revokes the caller's own token); a token given in ``token`` never is. Identity's answer is read by
 ``parse_identity.py``. The facts and their sources: docs/dev/vendors/rackspace.md ("Identity v2.0
 and the service catalog", "Endpoints and API versions").
 """
@@ -19,7 +21,7 @@ import re
 
 from urllib.parse import urlsplit, urlunsplit
 
-from ansible_collections.actiongate.agents.plugins.module_utils._errors import ApiError, AuthError, ConfigError
+from ansible_collections.actiongate.agents.plugins.module_utils._errors import ActionGateError, ApiError, AuthError, ConfigError
 from ansible_collections.actiongate.agents.plugins.module_utils._vendor import Vendor, segment
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace.argspec import IDENTITY_URL, SECRET_OPTIONS
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace.parse_identity import (
@@ -28,6 +30,10 @@ from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspa
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace.records import API_VERSIONS, LABEL, NAME, V2
 
 _VERSION_SEGMENT = re.compile(r"\Av[0-9]+(\.[0-9]+)?\Z")
+# "A user can revoke their own authentication token by submitting the DELETE request without
+# specifying the tokenId parameter": 204, or 404 for a token that is not valid
+# (rackerlabs/docs-cloud-identity src/rst/api-operations/DELETE_revoke_token_v2.0_tokens.rst).
+REVOKE_SECONDS = 2.0
 
 
 class _Overlay:
@@ -116,6 +122,7 @@ class RackspaceBackupBase(Vendor):
         if self.identity:  # the credentials may go to the identity service the user configured
             self.client.allow_origin(self.identity_url(), "identity_url")
         self.ready = False
+        self.obtained = None  # the token the last authentication got, revoked by ``close``
 
     @classmethod
     def make_client(cls, options, **overrides):
@@ -189,8 +196,34 @@ class RackspaceBackupBase(Vendor):
             raise ConfigError("Rackspace Identity at %s named a Cloud Backup endpoint that is not https, so the token "
                               "would travel unencrypted: give url (the https endpoint) if you trust it." % identity_url)
         self.client.set_header("X-Auth-Token", token)
+        self.obtained = token
         project = self.options.get("project_id") or (None if self.options.get("url") is None else tenant)
         self.point_at(self.options.get("url") or endpoint, project)
+
+    def close(self):
+        """Revoke the token this run obtained from Identity (``DELETE <identity_url>/tokens`` with it
+        in ``X-Auth-Token``), within ``REVOKE_SECONDS``. A token already refused (401, 403) or not
+        valid any more (404) is fine; other trouble is raised for the shell to turn into a warning."""
+        token, self.obtained = self.obtained, None
+        if token is None:
+            return
+        url = self.identity_url() + "/tokens"
+        try:
+            with self.client.short_budget(REVOKE_SECONDS):
+                self.client.request("DELETE", url, headers={"X-Auth-Token": token}, expect_json=False)
+        except AuthError:
+            return
+        except ApiError as error:
+            if error.status == 404:
+                return
+            raise ApiError(self.revoke_failed(url, error), error.status)
+        except ActionGateError as error:
+            raise ApiError(self.revoke_failed(url, error), None)
+
+    def revoke_failed(self, url, error):
+        return self.client.message("Rackspace Identity at %s: revoking the token this run obtained (DELETE %s) failed: "
+                                   "%s It stays valid until it expires (about a day)." % (
+                                       self.identity_url(), urlsplit(url).path, str(error).rstrip(".") + "."))
 
     def fail_shape(self, error):
         """An ApiError from a parser, its message scrubbed of the run's secrets."""
