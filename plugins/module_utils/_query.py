@@ -15,7 +15,7 @@ import gc
 import time
 from contextlib import contextmanager
 
-from ansible_collections.actiongate.agents.plugins.module_utils._deadline import Deadline
+from ansible_collections.actiongate.agents.plugins.module_utils._deadline import Deadline, number
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
     ActionFailed,
     ActionGateError,
@@ -139,12 +139,13 @@ class ActionQuery:
         if outcome.reason == "timeout":
             # The run's figures: the whole seconds since the deadline started (login and the first
             # read included, as wait_timeout counts them; the grace of the last poll not rounded
-            # up into a second that did not pass), and wait_timeout as given.
+            # up into a second that did not pass), and wait_timeout written as the deadline writes
+            # it in the cut call's message (8, 12.5).
             doing = " The deadline passed during this call: %s" % outcome.interrupted if outcome.interrupted else ""
             elapsed = self.deadline.elapsed() if self.deadline is not None else outcome.elapsed
             raise ActionTimeout("Timed out after %ds waiting for %s (wait_timeout=%s). Last state: %s.%s" % (
-                int(elapsed + 1e-6), self.noun(outcome.statuses, self.action_ids()), self.options.get("wait_timeout"),
-                states, doing), result)
+                int(elapsed + 1e-6), self.noun(outcome.statuses, self.action_ids()),
+                number(float(self.options.get("wait_timeout"))), states, doing), result)
         if result["succeeded"] or not self.options.get("fail_on_failure", True):
             return
         bad = [s for s in outcome.statuses if not s.succeeded]

@@ -354,7 +354,7 @@ def test_an_error_on_the_first_poll_still_says_how_far_the_wait_got(scripted):
 
 def test_a_timeout_gives_the_runs_elapsed_time_and_wait_timeout_as_written(scripted):
     """The deadline starts with the run: time before the first poll (a login) counts, as
-    wait_timeout counts it."""
+    wait_timeout counts it; wait_timeout reads as in the cut call's message (5, not 5.0)."""
     now = [0.0]
 
     def sleep(seconds):
@@ -370,7 +370,7 @@ def test_a_timeout_gives_the_runs_elapsed_time_and_wait_timeout_as_written(scrip
     options = dict(OPTIONS, wait_timeout=5.0)
     with pytest.raises(ActionTimeout) as caught:
         ActionQuery(SlowLogin, options, clock=lambda: now[0], sleep=sleep).run()
-    assert str(caught.value).startswith("Timed out after 5s waiting for Test action a1 (wait_timeout=5.0). Last state: a1:")
+    assert str(caught.value).startswith("Timed out after 5s waiting for Test action a1 (wait_timeout=5). Last state: a1:")
     assert caught.value.result["elapsed"] == 5.0
 
 
