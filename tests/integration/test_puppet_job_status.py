@@ -225,6 +225,16 @@ def test_password_login_renews_expired_token_during_wait(simulator, tmp_path):
     assert all(json.loads(r["body"])["login"] == "deployer" for r in logins)
 
 
+def test_a_login_answered_503_is_retried_within_the_wait(simulator, tmp_path):
+    """The token request changes nothing: a console restarting (503) is ridden out like a read."""
+    job = create(simulator, count=1)
+    simulator.fault(path=TOKEN_PATH, kind="status", status=503, count=2)
+    run = run_playbook(tmp_path, [status_task(simulator, action_ids=[job], wait=True, wait_timeout=60,
+                                              **login_args(simulator))])
+    assert not run.task("status").get("failed"), run.task("status").get("msg")
+    assert len(simulator.requests_log(TOKEN_PATH)) == 3  # two 503s, then the token
+
+
 def test_requested_token_lives_the_wait_plus_a_margin(simulator, tmp_path):
     job = create(simulator, count=1)
     run = run_playbook(tmp_path, [

@@ -126,7 +126,9 @@ class PuppetVendor(Vendor):
         body = {"login": self.options["username"], "password": self.options["password"],
                 "lifetime": self.token_lifetime()}
         try:
-            answer = self.client.post_json(base + TOKEN_PATH, body)
+            # Asking for a token changes nothing and a second token is harmless: retried as a read
+            # (a 503 while the console restarts mid-wait is ridden out like any read).
+            answer = self.client.post_json(base + TOKEN_PATH, body, idempotent=True)
         except AuthError as error:
             reason = envelope_message(error.body) or "HTTP %s" % error.status
             raise AuthError(self.client.message(
