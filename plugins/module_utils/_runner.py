@@ -136,8 +136,8 @@ def unexpected(plugin, error, secrets):
 
 def interrupted(plugin, error):
     """The failure of a run a signal stopped, when the process did not stop with it (``_interrupt``)."""
-    return {"failed": True, "msg": "%s was interrupted by %s before it ended; the vendor session it opened was "
-                                   "ended." % (plugin, signal_name(error.signum))}
+    return {"failed": True, "msg": "%s was interrupted by %s before it ended (the vendor session it opened was "
+                                   "closed first)." % (plugin, signal_name(error.signum))}
 
 
 def run_query(vendor_cls, options, secrets, plugin, work=None, **query_kwargs):
