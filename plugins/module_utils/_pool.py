@@ -30,13 +30,11 @@ from ansible_collections.actiongate.agents.plugins.module_utils._deadline import
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import ConfigError, DeadlineExceeded
 
 # The option of every plugin that reads one id per request (``max_concurrent_requests``), declared
-# in _per_id_options.py and importable from here too.
-from ansible_collections.actiongate.agents.plugins.module_utils._per_id_options import (  # noqa: F401
+# in _per_id_options.py.
+from ansible_collections.actiongate.agents.plugins.module_utils._per_id_options import (
     DEFAULT_WORKERS,
     MAX_WORKERS,
     OPTION,
-    PER_ID_OPTIONS,
-    PER_ID_RANGES,
 )
 
 

@@ -59,7 +59,7 @@ def test_unknown_fault_kind_is_refused(simulator):
 def test_an_outage_answers_503_to_every_matching_request_for_its_seconds_then_ends(simulator):
     simulator.fault(kind="status", status=503, path=STATUS, seconds=1.5, retry_after=1)
     started = time.monotonic()
-    during = [requests.get(simulator.http_url + STATUS, headers=AUTH, timeout=10) for _ in range(5)]
+    during = [requests.get(simulator.http_url + STATUS, headers=AUTH, timeout=10) for _attempt in range(5)]
     assert [a.status_code for a in during] == [503] * 5 and during[0].headers["Retry-After"] == "1"
     assert requests.get(simulator.http_url + "/api/fleet/agents", headers=AUTH, timeout=10).status_code != 503
     time.sleep(max(1.6 - (time.monotonic() - started), 0))
@@ -70,7 +70,7 @@ def test_an_outage_answers_503_to_every_matching_request_for_its_seconds_then_en
 def test_an_outage_of_dropped_connections(simulator):
     simulator.fault(kind="reset", path=STATUS, seconds=1.0)
     started = time.monotonic()
-    for _ in range(3):
+    for _attempt in range(3):
         try:
             requests.get(simulator.http_url + STATUS, headers=AUTH, timeout=10)
         except requests.exceptions.ConnectionError:

@@ -31,7 +31,7 @@ def resolver(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     yield state
     state["release"].set()
-    for _ in range(100):  # the held lookups end before the next test's resolver is set up
+    for _attempt in range(100):  # the held lookups end before the next test's resolver is set up
         if not _transport._LOOKUPS:
             break
         time.sleep(0.01)
@@ -47,7 +47,7 @@ def test_a_stalled_resolver_is_waited_for_only_as_long_as_the_attempt_has(resolv
 
 def test_a_lookup_still_running_is_shared_not_started_again(resolver):
     resolver["stalled"].add("kibana.example")
-    for _ in range(3):
+    for _attempt in range(3):
         with pytest.raises(ResolveTimeout):
             resolve("kibana.example", 443, seconds=0.05)
     assert resolver["calls"] == ["kibana.example"]  # one thread held by the resolver, not three
