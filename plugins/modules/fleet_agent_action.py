@@ -297,32 +297,13 @@ refused:
   sample: [{agent: agent-06, reason: "Agent agent-06 is not upgradeable: agent was upgraded less than 10 minutes ago. ..."}]
 """
 
-import platform
-import sys
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.actiongate.agents.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
-from ansible_collections.actiongate.agents.plugins.module_utils._runner import argument_spec, run_vendor_module
-from ansible_collections.actiongate.agents.plugins.module_utils._vendor import CONNECTION_SPEC
+from ansible_collections.actiongate.agents.plugins.module_utils._runner import run_start_module
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.fleet.actions import FleetActions
 
 
-def require_requests_on_target(module):
-    """This module runs on the target host, so the message names that host and its Python."""
-    if not HAS_REQUESTS:
-        module.fail_json(
-            msg="fleet_agent_action runs on the target host (%s) with its Python (%s), which cannot import the "
-                "Python library requests. Install requests for that Python, or run the task where it is "
-                "installed (delegate_to: localhost)." % (platform.node(), sys.executable),
-            exception=str(REQUESTS_IMPORT_ERROR))
-
-
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(CONNECTION_SPEC, FleetActions.OPTIONS),
-                           supports_check_mode=True, **FleetActions.MODULE_KWARGS)
-    require_requests_on_target(module)
-    run_vendor_module(module, FleetActions, lambda vendor: vendor.run(check_mode=module.check_mode))
+    run_start_module(FleetActions)
 
 
 if __name__ == "__main__":
