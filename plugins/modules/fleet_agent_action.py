@@ -118,6 +118,7 @@ options:
       - The action to cancel, for O(action=cancel).
     type: str
   batch_size:
+    version_added: 1.0.0
     description:
       - Kibana's C(batchSize), for O(action=upgrade) and O(action=unenroll), from V(1) to V(10000), that is
         how many agents Kibana reads and writes per batch of this one action. Kibana runs an action on
@@ -128,6 +129,7 @@ options:
       - Kibana 8.5.0 and later (elastic/kibana#138870); older versions refuse it and nothing starts.
     type: int
   include_inactive:
+    version_added: 1.0.0
     description:
       - Kibana's C(includeInactive), for O(action=upgrade) and O(action=unenroll). Only meaningful when
         O(agents) is a KQL query, which otherwise leaves inactive agents out; with a list of agent ids
@@ -137,6 +139,7 @@ options:
     type: bool
     default: false
   dry_run:
+    version_added: 1.0.0
     description:
       - Kibana's C(dryRun), for O(action=upgrade) and O(action=unenroll). Kibana answers how many agents
         the action would take, in RV(count), and writes nothing; the result has no action id and
@@ -146,6 +149,7 @@ options:
     type: bool
     default: false
   include_raw:
+    version_added: 1.0.0
     description:
       - Whether the result carries RV(raw), Kibana's answer to the request untouched.
     type: bool

@@ -57,6 +57,7 @@ options:
     type: int
     default: 100
   available_versions:
+    version_added: 1.0.0
     description:
       - Also read the Elastic Agent versions Kibana offers for an upgrade
         (C(GET /api/fleet/agents/available_versions), Kibana 8.4.0 and later) into RV(available_versions).

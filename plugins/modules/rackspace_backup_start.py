@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: rackspace_backup_start
 short_description: Start Rackspace Cloud Backup backups of one or more backup configurations
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Starts one backup of each backup configuration in O(configuration_ids) and returns the backup ids, in the
     order asked, to wait on with M(actiongate.agents.rackspace_backup_status).
