@@ -334,16 +334,21 @@ def _breach(entry, index, plan_length):
     """The play's failure for a breached batch: where the rollout stopped, why, the failed agents
     and the batches not started."""
     index, plan_length = int(index), int(plan_length)
-    left = plan_length - index - 1
-    if left <= 0:
-        not_started = ""
-    elif left == 1:
-        not_started = " Batch %d was not started." % (index + 2)
-    else:
-        not_started = " Batches %d to %d were not started." % (index + 2, plan_length)
+    not_started = _unstarted_batches(index + 1, plan_length)
     msg = entry["msg"][:-1] if entry["msg"].endswith(".") else entry["msg"]
     failed = " Failed agents: %s." % ", ".join(_text(a) for a in entry["failed_agents"]) if entry["failed_agents"] else ""
     return "Rollout stopped at batch %d of %d: %s.%s%s" % (index + 1, plan_length, msg, failed, not_started)
+
+
+def _unstarted_batches(number, plan_length):
+    """The sentence naming the batches after batch ``number`` (1-based) of ``plan_length`` that a
+    breach left unstarted ("" when it was the last)."""
+    left = plan_length - number
+    if left <= 0:
+        return ""
+    if left == 1:
+        return " Batch %d was not started." % (number + 1)
+    return " Batches %d to %d were not started." % (number + 1, plan_length)
 
 
 # --- the rollout role (any vendor) -------------------------------------------------------------
@@ -665,13 +670,7 @@ def _rollout_breach(record, plan_length, plural):
     number = record["batch"]
     ids = record["action_ids"]
     where = " (action%s %s)" % ("" if len(ids) == 1 else "s", _named(ids)) if ids else ""
-    left = plan_length - number
-    if left <= 0:
-        not_started = ""
-    elif left == 1:
-        not_started = " Batch %d was not started." % (number + 1)
-    else:
-        not_started = " Batches %d to %d were not started." % (number + 1, plan_length)
+    not_started = _unstarted_batches(number, plan_length)
     failed = " Failed %s: %s." % (plural, _named(record["failed_targets"])) if record["failed_targets"] else ""
     return "Rollout stopped at batch %d of %d%s: %s.%s%s" % (number, plan_length, where, record["msg"].rstrip("."), failed,
                                                              not_started)
