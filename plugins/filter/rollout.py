@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: actiongate.agents contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters that judge a rollout batch: the logic is ``plugins/module_utils/_rollout.py``
+"""Filters that judge a rollout batch: the logic is ``plugins/module_utils/_rollout/``
 (docs/dev/rollouts.md); these only hand the role's registered results to it. Each filter's
 documentation is the ``.yml`` file of its name beside this one."""
 
