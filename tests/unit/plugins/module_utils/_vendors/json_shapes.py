@@ -1,6 +1,7 @@
 """What the parsers' shape tests share (Puppet, Rackspace, Cortex XDR and Cybereason; every
-parser ends in statuses or the malformed-answer error, docs/dev/architecture.md "The parse side"): arbitrary JSON values, a recorded answer with one field removed, nulled or retyped, the
-hypothesis settings, and the line that prints how many examples ran past pytest's capture.
+parser ends in statuses or the malformed-answer error, docs/dev/architecture.md "The parse side"):
+arbitrary JSON values, a recorded answer with one field removed, nulled or retyped, the hypothesis
+settings, and the line that prints how many examples ran past pytest's capture.
 
 Each test file keeps its own parsers, recorded answers and judgement; only the strategies and the
 mutation live here, so a fix to either reaches every vendor."""
