@@ -34,7 +34,9 @@ __metaclass__ = type
 
 from ansible_collections.actiongate.agents.plugins.module_utils._rollout.fleet import fleet_batch
 from ansible_collections.actiongate.agents.plugins.module_utils._rollout.plan import batch_sizes, plan, serial_size
-from ansible_collections.actiongate.agents.plugins.module_utils._rollout.vendors import ACTIONS, LEFT_OUT, TARGETS, each_allowance, rollout_summary, vendor_batch
+from ansible_collections.actiongate.agents.plugins.module_utils._rollout.vendors import (
+    ACTIONS, LEFT_OUT, TARGETS, each_allowance, rollout_summary, vendor_batch,
+)
 from ansible_collections.actiongate.agents.plugins.module_utils._rollout.verdict import batch_record, judge, one_line, truth, wait_allowance
 
 __all__ = ("ACTIONS", "LEFT_OUT", "TARGETS", "batch_record", "batch_sizes", "each_allowance", "fleet_batch", "judge",
