@@ -13,6 +13,7 @@ from ansible_collections.actiongate.agents.plugins.module_utils._rollout.verdict
     _text, _unstarted_batches, batch_record, one_line, truth,
 )
 
+
 def fleet_batch(index, plan_length, agents, todo, read_failed=False, info=None, started=None, waited=None,
                 check_mode=False, action="upgrade", version="", allowed_failures="0"):
     """The ``fleet_rollout`` role's record of batch ``index`` (0 is the first) of ``plan_length``:

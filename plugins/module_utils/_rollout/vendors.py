@@ -15,9 +15,6 @@ from ansible_collections.actiongate.agents.plugins.module_utils._status import F
 from ansible_collections.actiongate.agents.plugins.module_utils._rollout.verdict import (
     _ids, _named, _state, _text, _unstarted_batches, batch_record, judge, one_line, truth,
 )
-from ansible_collections.actiongate.agents.plugins.module_utils._rollout.plan import (
-    plan,
-)
 
 ACTIONS = {
     "fleet": ("upgrade", "unenroll"),

@@ -216,8 +216,6 @@ def _message(record, wait, start_error, allowed_failures):
     return "%s: %s.%s" % (head, reason, tail)
 
 
-
-
 def _unstarted_batches(number, plan_length):
     """The sentence naming the batches after batch ``number`` (1-based) of ``plan_length`` that a
     breach left unstarted ("" when it was the last)."""
