@@ -104,3 +104,19 @@ def clock_starts_on_first_poll(simulator, path: str):
         yield
     finally:
         simulator.control("POST", "/clock", {"speed": 1})
+
+
+def fact(run, name: str) -> Any:
+    """The last value the run set for the fact ``name`` (fails the test, with the output, if never)."""
+    found = [t["hosts"]["localhost"]["ansible_facts"][name] for play in run.data["plays"] for t in play["tasks"]
+             if name in t["hosts"].get("localhost", {}).get("ansible_facts", {})]
+    assert found, "fact %s never set:\n%s" % (name, run.output[-3000:])
+    return found[-1]
+
+
+def failure(run) -> tuple[str, dict[str, Any]]:
+    """(task name, host result) of the last task that failed on localhost."""
+    failed = [(t["task"]["name"], t["hosts"]["localhost"]) for play in run.data["plays"] for t in play["tasks"]
+              if t["hosts"].get("localhost", {}).get("failed")]
+    assert failed, run.output[-3000:]
+    return failed[-1]

@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from tests.integration.helpers import clock_starts_on_first_poll, run_playbook
+from tests.integration.helpers import clock_starts_on_first_poll, fact, failure, run_playbook
 
 API_KEY = "c2ltLWtleTpzZWNyZXQ="
 PYTHON = {"ansible_python_interpreter": "{{ ansible_playbook_python }}"}
@@ -18,21 +18,6 @@ def role_play(tmp_path, role, variables, *, env=None, extra_args=None, json_resu
     tasks = [{"name": "role", "ansible.builtin.include_role": {"name": "actiongate.agents.%s" % role}}]
     return run_playbook(tmp_path, tasks, play={"vars": dict(PYTHON, **variables)}, env=env, extra_args=extra_args,
                         json_results=json_results)
-
-
-def fact(run, name):
-    """The last value the run set for the fact ``name``."""
-    found = [t["hosts"]["localhost"]["ansible_facts"][name] for play in run.data["plays"] for t in play["tasks"]
-             if name in t["hosts"].get("localhost", {}).get("ansible_facts", {})]
-    assert found, "fact %s never set:\n%s" % (name, run.output[-3000:])
-    return found[-1]
-
-
-def failure(run):
-    failed = [(t["task"]["name"], t["hosts"]["localhost"]) for play in run.data["plays"] for t in play["tasks"]
-              if t["hosts"].get("localhost", {}).get("failed")]
-    assert failed, run.output[-3000:]
-    return failed[-1]
 
 
 def fleet_wait(simulator, **extra):

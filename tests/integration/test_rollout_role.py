@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.helpers import run_playbook
+from tests.integration.helpers import fact, failure, run_playbook
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = {"ansible_python_interpreter": "{{ ansible_playbook_python }}"}
@@ -187,20 +187,6 @@ def role_play(tmp_path, variables, *, extra_args=None, json_results=True, env=No
     tasks = [{"name": "role", "ansible.builtin.include_role": {"name": "actiongate.agents.rollout"}}]
     return run_playbook(tmp_path, tasks, play={"vars": dict(PYTHON, **variables)}, extra_args=extra_args,
                         json_results=json_results, env=env)
-
-
-def fact(run, name):
-    found = [t["hosts"]["localhost"]["ansible_facts"][name] for play in run.data["plays"] for t in play["tasks"]
-             if name in t["hosts"].get("localhost", {}).get("ansible_facts", {})]
-    assert found, "fact %s never set:\n%s" % (name, run.output[-3000:])
-    return found[-1]
-
-
-def failure(run):
-    failed = [(t["task"]["name"], t["hosts"]["localhost"]) for play in run.data["plays"] for t in play["tasks"]
-              if t["hosts"].get("localhost", {}).get("failed")]
-    assert failed, run.output[-3000:]
-    return failed[-1]
 
 
 def task(run, name):

@@ -13,21 +13,7 @@ from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
     ApiError, DeadlineExceeded, TransportError,
 )
 from ansible_collections.actiongate.agents.plugins.module_utils._http import DEADLINE_GRACE, ApiClient, Deadline
-
-
-class FakeClock:
-    """A monotonic clock that only moves when told (sleeping moves it too)."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
+from tests.unit.plugins.module_utils.fake_clock import FakeClock
 
 
 def client(adv, **kwargs):

@@ -12,21 +12,10 @@ from ansible_collections.actiongate.agents.plugins.module_utils._errors import (
 from ansible_collections.actiongate.agents.plugins.module_utils._http import origin
 from ansible_collections.actiongate.agents.plugins.module_utils._query import ActionQuery
 from ansible_collections.actiongate.agents.plugins.module_utils._status import FailurePolicy
-from ansible_collections.actiongate.agents.plugins.module_utils._vendor import WAIT_SPEC
 from ansible_collections.actiongate.agents.plugins.module_utils._vendors.rackspace.v2 import (
     RackspaceBackupAgentEvents, RackspaceBackupStatus,
 )
-
-AGENT = "8f135b4f-7a69-4b8a-947f-5e80d772fd97"
-TOKEN = "t" * 32
-
-
-def options(**values):
-    settings = dict((name, spec.get("default")) for name, spec in WAIT_SPEC.items())
-    settings.update({"url": "http://127.0.0.1:9", "token": TOKEN, "identity_url": None, "resource": "backup",
-                     "completed_with_errors": "partial", "agent_id": AGENT, "limit": 100, "sort_dir": "asc"})
-    settings.update(values)
-    return settings
+from tests.unit.plugins.module_utils._vendors.test_rackspace import AGENT, options
 
 
 def identity_options(simulator, **values):

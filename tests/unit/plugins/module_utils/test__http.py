@@ -18,6 +18,7 @@ from ansible_collections.actiongate.agents.plugins.module_utils._http import (
     ApiClient, Deadline, envelope_message, retry_after_seconds, scrub, tls_problem,
 )
 from ansible_collections.actiongate.agents.plugins.module_utils._transport import Failure
+from tests.unit.plugins.module_utils.fake_clock import FakeClock
 
 KEY = "c2ltLWtleTpzZWNyZXQ="
 
@@ -68,18 +69,6 @@ def test_tls_problem(reason, problem):
 
 
 # ---- the client on a scripted wire: no socket is opened ----------------------------------------
-
-class FakeClock:
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def answer(status=200, text='{"items": []}', headers=None):

@@ -10,21 +10,7 @@ from ansible_collections.actiongate.agents.plugins.module_utils._deadline import
 )
 from ansible_collections.actiongate.agents.plugins.module_utils._errors import DeadlineExceeded, TransportError
 from ansible_collections.actiongate.agents.plugins.module_utils._http import ApiClient
-
-
-class FakeClock:
-    """A monotonic clock that only moves when told (sleeping moves it too)."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
+from tests.unit.plugins.module_utils.fake_clock import FakeClock
 
 
 def test_a_deadline_counts_down_on_its_own_clock():
